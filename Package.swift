@@ -1,0 +1,75 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "CreditLedger",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "creditledgerd", targets: ["creditledgerd"]),
+        .executable(name: "creditctl", targets: ["creditctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // The C library, found through pkg-config (Debian: liblmdb-dev).
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+
+        // JSON values, a strict parser and the canonical encoder (no dependencies).
+        .target(name: "LedgerJSON"),
+
+        // The append-only, hash-chained log on LMDB. Knows nothing of credit.
+        .target(name: "LedgerStore", dependencies: [
+            "CLMDB",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Entities, event kinds and validation. Knows nothing of storage or sockets.
+        .target(name: "CreditDomain", dependencies: ["LedgerJSON"]),
+
+        // The ledger: domain validation applied inside the store's write transactions.
+        .target(name: "CreditLedger", dependencies: [
+            "LedgerStore", "CreditDomain", "LedgerJSON",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Requests, responses and error codes of the line protocol.
+        .target(name: "LedgerProtocol", dependencies: ["LedgerJSON", "CreditDomain"]),
+
+        // The Unix-socket server (SwiftNIO).
+        .target(name: "LedgerServer", dependencies: [
+            "CreditLedger", "LedgerProtocol", "LedgerJSON",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        .executableTarget(name: "creditledgerd", dependencies: [
+            "LedgerServer", "CreditLedger", "LedgerJSON",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "creditctl", dependencies: [
+            "CreditLedger", "LedgerProtocol", "LedgerJSON",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Load generator behind Tools/bench (not shipped).
+        .executableTarget(name: "ledger-bench", dependencies: [
+            "LedgerJSON",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "LedgerJSONTests", dependencies: ["LedgerJSON"]),
+        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore"]),
+        .testTarget(name: "CreditDomainTests", dependencies: ["CreditDomain", "LedgerJSON"]),
+        .testTarget(name: "CreditLedgerTests", dependencies: ["CreditLedger", "CreditDomain", "LedgerJSON"]),
+        .testTarget(name: "DaemonTests", dependencies: ["LedgerJSON", "creditledgerd", "creditctl"]),
+    ]
+)

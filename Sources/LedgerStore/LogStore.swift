@@ -1,0 +1,84 @@
+import CLMDB
+import Foundation
+
+/// An append-only, hash-chained log in an LMDB environment on disk.
+///
+/// Reads may run on any thread at any time, each in its own read transaction, and never
+/// wait for the writer. Writes go through ``GroupCommitWriter``, which owns the one write
+/// transaction at a time.
+public final class LogStore: Sendable {
+    /// The format name kept in the store; a store of another format is refused.
+    public static let formatName = "creditledger-log-1"
+    /// The default map size: the most the data file may grow to (sparse until used).
+    public static let defaultMapSizeBytes = 64 << 30
+
+    let environment: LMDBEnvironment
+    let databases: LogDatabases
+    public let directory: String
+    public let readOnly: Bool
+
+    /// Opens or creates the store in `directory`.
+    /// - Parameters:
+    ///   - directory: the data directory (created when missing, unless `readOnly`).
+    ///   - mapSizeBytes: the size limit; appends beyond it answer "store full".
+    ///   - readOnly: open a stopped (or running) store for offline reads only.
+    public init(directory: String, mapSizeBytes: Int = LogStore.defaultMapSizeBytes, readOnly: Bool = false) throws {
+        if !readOnly {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        self.directory = directory
+        self.readOnly = readOnly
+        environment = try LMDBEnvironment(directory: directory, mapSizeBytes: mapSizeBytes, readOnly: readOnly)
+        databases = LogDatabases(
+            records: try environment.openDatabase("log.records", create: !readOnly),
+            ids: try environment.openDatabase("log.ids", create: !readOnly),
+            streams: try environment.openDatabase("log.streams", create: !readOnly),
+            meta: try environment.openDatabase("log.meta", create: !readOnly))
+        try checkFormat()
+    }
+
+    private func checkFormat() throws {
+        let transaction = try LMDBTransaction(environment: environment, parent: nil, readOnly: readOnly)
+        defer { transaction.abort() }
+        let format = try transaction.get(databases.meta, LogDatabases.formatKey).map { String(decoding: $0, as: UTF8.self) }
+        switch format {
+        case Self.formatName?:
+            return
+        case nil where !readOnly:
+            try transaction.put(databases.meta, LogDatabases.formatKey, Array(Self.formatName.utf8))
+            try transaction.commit()
+        case nil:
+            throw LogError.incompatibleFormat("no format marker: not a CreditLedger store")
+        case let other?:
+            throw LogError.incompatibleFormat("store format \(other), expected \(Self.formatName)")
+        }
+    }
+
+    /// Runs `body` in a read transaction (a consistent snapshot of the log).
+    public func read<R>(_ body: (LogTransaction) throws -> R) throws -> R {
+        let transaction = try LMDBTransaction(environment: environment, parent: nil, readOnly: true)
+        defer { transaction.abort() }
+        let view = try LogTransaction(transaction: transaction, databases: databases, recordedAtMilliseconds: nil)
+        return try body(view)
+    }
+
+    /// The current head.
+    public func head() throws -> LogHead { try read { $0.head } }
+
+    /// Writes a compacted, consistent copy of the store into `directory` (which must exist
+    /// and be empty). Safe while the daemon writes.
+    public func backup(to directory: String) throws {
+        try environment.copy(to: directory)
+    }
+
+    /// Bytes the data file uses.
+    public func usedBytes() -> Int { environment.usedBytes() }
+
+    /// The configured limit of the data file.
+    public func mapSizeBytes() -> Int { environment.mapSizeBytes() }
+
+    /// Opens a write transaction; only ``GroupCommitWriter`` calls this.
+    func beginWrite(parent: LMDBTransaction?) throws(LMDBError) -> LMDBTransaction {
+        try LMDBTransaction(environment: environment, parent: parent, readOnly: false)
+    }
+}

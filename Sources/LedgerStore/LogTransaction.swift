@@ -1,0 +1,134 @@
+import CLMDB
+
+/// The databases of the chained log inside one LMDB environment.
+struct LogDatabases: Sendable {
+    /// seq (8 bytes, big-endian) → hash (32 bytes) + canonical record bytes.
+    let records: MDB_dbi
+    /// id (UTF-8) → seq (8 bytes) + SHA-256 of the appended content (32 bytes).
+    let ids: MDB_dbi
+    /// stream key (UTF-8) + 0x00 + seq (8 bytes) → empty.
+    let streams: MDB_dbi
+    /// "head" → LogHead; "format" → the on-disk format name.
+    let meta: MDB_dbi
+
+    static let headKey = Array("head".utf8)
+    static let formatKey = Array("format".utf8)
+}
+
+/// Errors of the log itself (not of LMDB).
+public enum LogError: Error, Sendable, Equatable {
+    /// The id is already in the log.
+    case idExists(String)
+    /// The content is not a canonical JSON object with at least one member.
+    case invalidContent
+    /// The stream key is empty or holds a NUL byte.
+    case invalidStreamKey
+    /// The data directory holds a different format or a damaged head.
+    case incompatibleFormat(String)
+}
+
+/// A view of the log inside one transaction: read-only, or the writer's.
+///
+/// Reads see the transaction's snapshot; in a write transaction they also see what it
+/// has appended so far. Valid only until the transaction ends, on the thread that made it.
+public final class LogTransaction {
+    let transaction: LMDBTransaction
+    let databases: LogDatabases
+    /// The head as of this transaction (advanced by `append`).
+    public private(set) var head: LogHead
+    private let recordedAtMilliseconds: Int64?
+
+    init(transaction: LMDBTransaction, databases: LogDatabases, recordedAtMilliseconds: Int64?) throws(LMDBError) {
+        self.transaction = transaction
+        self.databases = databases
+        self.recordedAtMilliseconds = recordedAtMilliseconds
+        let stored = try transaction.get(databases.meta, LogDatabases.headKey)
+        self.head = stored.flatMap { LogHead(decoding: $0) } ?? .empty
+    }
+
+    /// The record at `seq`, or `nil`.
+    public func record(seq: UInt64) throws(LMDBError) -> StoredRecord? {
+        try transaction.withValue(databases.records, BigEndian.bytes(seq)) { value in
+            guard let value, value.count > 32 else { return nil }
+            return StoredRecord(seq: seq, hash: Array(value[0..<32]), canonical: Array(value[32...]))
+        }
+    }
+
+    /// Where `id` is stored, or `nil`.
+    public func lookup(id: String) throws(LMDBError) -> IdEntry? {
+        try transaction.withValue(databases.ids, Array(id.utf8)) { value in
+            guard let value, value.count == 40 else { return nil }
+            return IdEntry(seq: BigEndian.uint64(value[0..<8]), contentDigest: Array(value[8..<40]))
+        }
+    }
+
+    /// Up to `limit` records from `seq` on, in log order.
+    public func records(from seq: UInt64, limit: Int) throws -> [StoredRecord] {
+        var output: [StoredRecord] = []
+        guard limit > 0 else { return output }
+        try transaction.scan(databases.records, from: BigEndian.bytes(max(seq, 1))) { key, value in
+            output.append(StoredRecord(seq: BigEndian.uint64(key), hash: Array(value[0..<32]), canonical: Array(value[32...])))
+            return output.count < limit
+        }
+        return output
+    }
+
+    /// Visits records from `seq` on, in log order, until `body` returns false.
+    public func forEachRecord(from seq: UInt64, _ body: (UInt64, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+        try transaction.scan(databases.records, from: BigEndian.bytes(max(seq, 1))) { key, value in
+            guard value.count > 32 else { throw LogError.invalidContent }
+            return try body(BigEndian.uint64(key), UnsafeRawBufferPointer(rebasing: value[0..<32]), UnsafeRawBufferPointer(rebasing: value[32...]))
+        }
+    }
+
+    /// The seqs of a stream's records, ascending, up to `maximumSeq`.
+    public func seqs(stream: String, upTo maximumSeq: UInt64 = .max) throws -> [UInt64] {
+        let prefix = Array(stream.utf8) + [0]
+        var output: [UInt64] = []
+        try transaction.scan(databases.streams, from: prefix) { key, _ in
+            guard key.count == prefix.count + 8, key.starts(with: prefix) else { return false }
+            let seq = BigEndian.uint64(key[prefix.count...])
+            guard seq <= maximumSeq else { return false }
+            output.append(seq)
+            return true
+        }
+        return output
+    }
+
+    /// The number of distinct ids (equal to the number of records).
+    public func recordCount() throws(LMDBError) -> Int { try transaction.count(databases.records) }
+
+    /// Appends one record; only in the writer's transaction.
+    ///
+    /// - Parameters:
+    ///   - id: the idempotency key; must not be in the log yet.
+    ///   - stream: the stream it belongs to (for the ledger: the entity).
+    ///   - content: a canonical JSON object; its members follow the log's header.
+    /// - Returns: the stored record.
+    public func append(id: String, stream: String, content: [UInt8]) throws -> StoredRecord {
+        guard let recordedAtMilliseconds else { preconditionFailure("append outside the writer") }
+        guard content.count > 2, content.first == UInt8(ascii: "{"), content.last == UInt8(ascii: "}") else {
+            throw LogError.invalidContent
+        }
+        guard !stream.isEmpty, !stream.utf8.contains(0) else { throw LogError.invalidStreamKey }
+        guard try lookup(id: id) == nil else { throw LogError.idExists(id) }
+
+        let seq = head.seq + 1
+        let recordedAt = max(recordedAtMilliseconds, head.recordedAtMilliseconds)
+        var canonical = RecordHeader.encode(seq: seq, recordedAt: Timestamp.format(millisecondsSinceEpoch: recordedAt), prevHashHex: head.hashHex)
+        canonical.append(contentsOf: content[1...])
+        let hash = Digest.sha256(canonical)
+
+        try transaction.put(databases.records, BigEndian.bytes(seq), hash + canonical, append: true)
+        try transaction.put(databases.ids, Array(id.utf8), BigEndian.bytes(seq) + Digest.sha256(content))
+        try transaction.put(databases.streams, Array(stream.utf8) + [0] + BigEndian.bytes(seq), [])
+        let newHead = LogHead(seq: seq, hash: hash, recordedAtMilliseconds: recordedAt)
+        try transaction.put(databases.meta, LogDatabases.headKey, newHead.encode())
+        assert(newHead.seq == head.seq + 1, "seq must stay gap-free")
+        head = newHead
+        return StoredRecord(seq: seq, hash: hash, canonical: canonical)
+    }
+
+    /// The SHA-256 of content, as kept in the id index, for duplicate checks.
+    public static func contentDigest(_ content: [UInt8]) -> [UInt8] { Digest.sha256(content) }
+}
