@@ -23,6 +23,7 @@ public struct CommitStatistics: Sendable {
     /// The latest batch sizes (jobs per commit).
     public var recentBatchJobs: [Int] = []
     static let recentLimit = 4096
+    public init() {}
 }
 
 /// The single writer of a ``LogStore``, committing many jobs in one durable transaction.

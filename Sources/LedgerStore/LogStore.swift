@@ -33,7 +33,8 @@ public final class LogStore: Sendable {
             records: try environment.openDatabase("log.records", create: !readOnly),
             ids: try environment.openDatabase("log.ids", create: !readOnly),
             streams: try environment.openDatabase("log.streams", create: !readOnly),
-            meta: try environment.openDatabase("log.meta", create: !readOnly))
+            meta: try environment.openDatabase("log.meta", create: !readOnly),
+            counters: try environment.openDatabase("log.counters", create: !readOnly))
         try checkFormat()
     }
 

@@ -4,12 +4,14 @@ import CLMDB
 struct LogDatabases: Sendable {
     /// seq (8 bytes, big-endian) → hash (32 bytes) + canonical record bytes.
     let records: MDB_dbi
-    /// id (UTF-8) → seq (8 bytes) + SHA-256 of the appended content (32 bytes).
+    /// id (UTF-8) → seq (8 bytes) + SHA-256 of the appended content (32 bytes) + tag.
     let ids: MDB_dbi
     /// stream key (UTF-8) + 0x00 + seq (8 bytes) → empty.
     let streams: MDB_dbi
     /// "head" → LogHead; "format" → the on-disk format name.
     let meta: MDB_dbi
+    /// counter name (UTF-8) → value (8 bytes, big-endian); kept in step with the log.
+    let counters: MDB_dbi
 
     static let headKey = Array("head".utf8)
     static let formatKey = Array("format".utf8)
@@ -57,8 +59,8 @@ public final class LogTransaction {
     /// Where `id` is stored, or `nil`.
     public func lookup(id: String) throws(LMDBError) -> IdEntry? {
         try transaction.withValue(databases.ids, Array(id.utf8)) { value in
-            guard let value, value.count == 40 else { return nil }
-            return IdEntry(seq: BigEndian.uint64(value[0..<8]), contentDigest: Array(value[8..<40]))
+            guard let value, value.count >= 40 else { return nil }
+            return IdEntry(seq: BigEndian.uint64(value[0..<8]), contentDigest: Array(value[8..<40]), tag: Array(value[40...]))
         }
     }
 
@@ -95,6 +97,43 @@ public final class LogTransaction {
         return output
     }
 
+    /// True when the stream has at least one record.
+    public func hasStream(_ stream: String) throws -> Bool {
+        let prefix = Array(stream.utf8) + [0]
+        var found = false
+        try transaction.scan(databases.streams, from: prefix) { key, _ in
+            found = key.starts(with: prefix)
+            return false
+        }
+        return found
+    }
+
+    /// The value of a counter (0 when never incremented).
+    public func counter(_ name: String) throws(LMDBError) -> UInt64 {
+        try transaction.withValue(databases.counters, Array(name.utf8)) { value in
+            value.map { BigEndian.uint64($0) } ?? 0
+        }
+    }
+
+    /// Every counter whose name starts with `prefix`, by name.
+    public func counters(prefix: String) throws -> [(String, UInt64)] {
+        let prefixBytes = Array(prefix.utf8)
+        var output: [(String, UInt64)] = []
+        try transaction.scan(databases.counters, from: prefixBytes) { key, value in
+            guard key.starts(with: prefixBytes) else { return false }
+            output.append((String(decoding: key, as: UTF8.self), BigEndian.uint64(value)))
+            return true
+        }
+        return output
+    }
+
+    /// Adds `amount` to a counter; only in the writer's transaction.
+    public func increment(_ name: String, by amount: UInt64 = 1) throws(LMDBError) {
+        precondition(recordedAtMilliseconds != nil, "increment outside the writer")
+        let value = try counter(name) + amount
+        try transaction.put(databases.counters, Array(name.utf8), BigEndian.bytes(value))
+    }
+
     /// The number of distinct ids (equal to the number of records).
     public func recordCount() throws(LMDBError) -> Int { try transaction.count(databases.records) }
 
@@ -104,8 +143,9 @@ public final class LogTransaction {
     ///   - id: the idempotency key; must not be in the log yet.
     ///   - stream: the stream it belongs to (for the ledger: the entity).
     ///   - content: a canonical JSON object; its members follow the log's header.
+    ///   - tag: a few bytes kept with the id (the ledger keeps the kind there), returned by `lookup`.
     /// - Returns: the stored record.
-    public func append(id: String, stream: String, content: [UInt8]) throws -> StoredRecord {
+    public func append(id: String, stream: String, content: [UInt8], tag: [UInt8] = []) throws -> StoredRecord {
         guard let recordedAtMilliseconds else { preconditionFailure("append outside the writer") }
         guard content.count > 2, content.first == UInt8(ascii: "{"), content.last == UInt8(ascii: "}") else {
             throw LogError.invalidContent
@@ -120,7 +160,7 @@ public final class LogTransaction {
         let hash = Digest.sha256(canonical)
 
         try transaction.put(databases.records, BigEndian.bytes(seq), hash + canonical, append: true)
-        try transaction.put(databases.ids, Array(id.utf8), BigEndian.bytes(seq) + Digest.sha256(content))
+        try transaction.put(databases.ids, Array(id.utf8), BigEndian.bytes(seq) + Digest.sha256(content) + tag)
         try transaction.put(databases.streams, Array(stream.utf8) + [0] + BigEndian.bytes(seq), [])
         let newHead = LogHead(seq: seq, hash: hash, recordedAtMilliseconds: recordedAt)
         try transaction.put(databases.meta, LogDatabases.headKey, newHead.encode())

@@ -124,6 +124,8 @@ public struct LogHead: Sendable, Equatable {
 public struct IdEntry: Sendable, Equatable {
     public let seq: UInt64
     public let contentDigest: [UInt8]
+    /// The bytes given as `tag` when it was appended.
+    public let tag: [UInt8]
 }
 
 enum BigEndian {

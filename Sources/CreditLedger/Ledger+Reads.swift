@@ -1,0 +1,59 @@
+import CreditDomain
+import LedgerStore
+
+/// Counts the ledger keeps, for `stats`.
+public struct LedgerCounts: Sendable {
+    public let head: LogHead
+    public let events: Int
+    public let entities: UInt64
+    public let byKind: [(String, UInt64)]
+    public let usedBytes: Int
+    public let mapSizeBytes: Int
+}
+
+extension Ledger {
+    /// The stored record at `seq`, or `nil`.
+    public func record(seq: UInt64) throws -> StoredRecord? {
+        try store.read { try $0.record(seq: seq) }
+    }
+
+    /// The stored record of `eventId`, or `nil`.
+    public func record(eventId: String) throws -> StoredRecord? {
+        try store.read { log in
+            guard let entry = try log.lookup(id: eventId) else { return nil }
+            return try log.record(seq: entry.seq)
+        }
+    }
+
+    /// Up to `limit` records from `seq` on.
+    public func records(from seq: UInt64, limit: Int) throws -> [StoredRecord] {
+        try store.read { try $0.records(from: seq, limit: min(limit, Self.maximumReadLimit)) }
+    }
+
+    /// The entity's records in log order, as known at `knownAt`; and the seq that bound.
+    public func history(entity: EntityCode, knownAt: KnownAt) throws -> (records: [StoredRecord], knownAtSeq: UInt64) {
+        try store.read { log in
+            let bound = try log.resolve(knownAt)
+            let records = try log.seqs(stream: entity.code, upTo: bound).map { seq in
+                guard let record = try log.record(seq: seq) else { throw LedgerError(.internal, "index names missing seq \(seq)") }
+                return record
+            }
+            return (records, bound)
+        }
+    }
+
+    /// The head and the counts kept in step with the log.
+    public func counts() throws -> LedgerCounts {
+        try store.read { log in
+            LedgerCounts(
+                head: log.head, events: try log.recordCount(), entities: try log.counter(Counters.entities),
+                byKind: try log.counters(prefix: "kind.").map { (String($0.0.dropFirst(5)), $0.1) },
+                usedBytes: store.usedBytes(), mapSizeBytes: store.mapSizeBytes())
+        }
+    }
+
+    /// Checks the chain over `from...to` (see ``LogStore/verify(from:to:progress:)``).
+    public func verify(from: UInt64 = 1, to: UInt64? = nil, progress: ((UInt64) -> Void)? = nil) throws -> VerificationReport {
+        try store.verify(from: from, to: to, progress: progress)
+    }
+}

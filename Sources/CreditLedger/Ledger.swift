@@ -1,0 +1,186 @@
+import CreditDomain
+import Foundation
+import LedgerJSON
+import LedgerStore
+import Logging
+
+/// The credit ledger: validated events in a durable, hash-chained log.
+///
+/// Appends are checked twice: the envelope and body on the caller's thread, then refs,
+/// idempotency and expected versions inside the writer's transaction, where they see
+/// every earlier commit and every earlier event of the same commit.
+public final class Ledger: Sendable {
+    /// Events in one `append` request at most.
+    public static let maximumEventsPerAppend = 1000
+    /// Records one `read` returns at most.
+    public static let maximumReadLimit = 10_000
+
+    public let store: LogStore
+    public let envelope: EventEnvelope
+    let writer: GroupCommitWriter?
+    let logger: Logger
+
+    /// Opens the ledger in `directory`.
+    /// - Parameters:
+    ///   - readOnly: open a stopped data dir for offline reads and verification; no writer.
+    ///   - clock: milliseconds since the epoch, read only to stamp `recordedAt`.
+    public init(
+        directory: String, schemas: SchemaCatalogue, mapSizeBytes: Int = LogStore.defaultMapSizeBytes,
+        readOnly: Bool = false, writerLimits: GroupCommitWriter.Limits = .init(), logger: Logger,
+        clock: (@Sendable () -> Int64)? = nil
+    ) throws {
+        store = try LogStore(directory: directory, mapSizeBytes: mapSizeBytes, readOnly: readOnly)
+        envelope = EventEnvelope(schemas: schemas)
+        self.logger = logger
+        if readOnly {
+            writer = nil
+        } else if let clock {
+            writer = GroupCommitWriter(store: store, limits: writerLimits, logger: logger, clock: clock)
+        } else {
+            writer = GroupCommitWriter(store: store, limits: writerLimits, logger: logger)
+        }
+    }
+
+    /// Commits what is queued and stops the writer.
+    public func shutdown() { writer?.shutdown() }
+
+    /// Calls `observer` after every durable commit with the new head.
+    public func onCommit(_ observer: @escaping @Sendable (LogHead) -> Void) { writer?.onCommit(observer) }
+
+    /// Figures about commits (latency, batch sizes).
+    public func commitStatistics() -> CommitStatistics { writer?.commitStatistics() ?? CommitStatistics() }
+
+    /// Appends `events` all-or-nothing; `completion` runs once the commit is durable, or
+    /// with the error that kept every one of them out of the log.
+    /// - Parameters:
+    ///   - events: 1 to ``maximumEventsPerAppend`` events as submitted.
+    ///   - expectedVersion: for each entity named, the number of its events the caller
+    ///     expects in the log before this append (optimistic concurrency).
+    public func append(
+        events: [JSONValue], expectedVersion: [(String, Int64)] = [],
+        completion: @escaping @Sendable (Result<AppendResult, LedgerError>) -> Void
+    ) {
+        guard let writer else { return completion(.failure(LedgerError(.unavailable, "the ledger is open read-only"))) }
+        guard !events.isEmpty else { return completion(.failure(LedgerError(.missingField, "events must hold at least one event", field: "events"))) }
+        guard events.count <= Self.maximumEventsPerAppend else {
+            return completion(.failure(LedgerError(.tooLarge, "at most \(Self.maximumEventsPerAppend) events per append", field: "events")))
+        }
+        var prepared: [PreparedEvent] = []
+        prepared.reserveCapacity(events.count)
+        for (index, value) in events.enumerated() {
+            do {
+                let (event, warnings) = try envelope.validate(value)
+                prepared.append(PreparedEvent(event: event, content: event.canonicalContent(), warnings: warnings))
+            } catch {
+                return completion(.failure(LedgerError(error.prefixed("events[\(index)]"))))
+            }
+        }
+        var versions: [(EntityCode, Int64)] = []
+        for (entity, count) in expectedVersion {
+            do {
+                versions.append((try EntityCode(validating: entity), count))
+            } catch {
+                return completion(.failure(LedgerError(error.prefixed("expectedVersion.\(entity)"))))
+            }
+        }
+        let batch = prepared
+        let expected = versions
+        do {
+            try writer.submit(
+                weight: batch.count,
+                apply: { log in try Self.apply(batch, expected: expected, to: log) },
+                completion: { result in
+                    completion(result.mapError { error in
+                        switch error {
+                        case let error as LedgerError: return error
+                        case let error as WriterError: return LedgerError(error)
+                        default: return LedgerError(.internal, "append failed: \(error)")
+                        }
+                    })
+                })
+        } catch {
+            completion(.failure(LedgerError(error)))
+        }
+    }
+
+    struct PreparedEvent: Sendable {
+        let event: CreditEvent
+        let content: [UInt8]
+        let warnings: [String]
+    }
+
+    /// Runs on the writer thread, in a nested transaction: a throw undoes the whole request.
+    static func apply(_ batch: [PreparedEvent], expected: [(EntityCode, Int64)], to log: LogTransaction) throws -> AppendResult {
+        for (entity, count) in expected {
+            let actual = try log.counter(Counters.entityEvents(entity.code))
+            guard actual == count else {
+                throw LedgerError(.versionMismatch, "entity \(entity.code) has \(actual) event(s), expected \(count)", field: "expectedVersion.\(entity.code)")
+            }
+        }
+        var appended: [AppendedEvent] = []
+        for (index, item) in batch.enumerated() {
+            let event = item.event
+            if let existing = try log.lookup(id: event.eventId) {
+                guard existing.contentDigest == LogTransaction.contentDigest(item.content) else {
+                    throw LedgerError(.conflict, "eventId '\(event.eventId)' is stored (seq \(existing.seq)) with different content", field: "events[\(index)].eventId")
+                }
+                guard let record = try log.record(seq: existing.seq), let header = record.header else {
+                    throw LedgerError(.internal, "eventId '\(event.eventId)' points to a missing record")
+                }
+                appended.append(AppendedEvent(eventId: event.eventId, seq: record.seq, recordedAt: header.recordedAt, hashHex: record.hashHex, duplicate: true, warnings: []))
+                continue
+            }
+            for (refIndex, ref) in event.refs.enumerated() {
+                let field = "events[\(index)].refs[\(refIndex)]"
+                guard let target = try log.lookup(id: ref), let tag = IdTag(target.tag) else {
+                    throw LedgerError(.unknownRef, "no event '\(ref)' in the ledger", field: field)
+                }
+                guard event.kind.refRule.targets.contains(tag.kind) else {
+                    let allowed = event.kind.refRule.targets.map(\.rawValue).sorted().joined(separator: ", ")
+                    throw LedgerError(.unknownRef, "\(event.kind.rawValue) cannot act on a \(tag.kind.rawValue) event (allowed: \(allowed))", field: field)
+                }
+                guard tag.entity == event.entity.code else {
+                    throw LedgerError(.ruleViolation, "'\(ref)' is a record of another entity (\(tag.entity))", field: field)
+                }
+            }
+            if !(try log.hasStream(event.entity.code)) { try log.increment(Counters.entities) }
+            let record = try log.append(
+                id: event.eventId, stream: event.entity.code, content: item.content,
+                tag: IdTag(kind: event.kind, entity: event.entity.code).bytes)
+            try log.increment(Counters.kind(event.kind))
+            try log.increment(Counters.entityEvents(event.entity.code))
+            appended.append(AppendedEvent(
+                eventId: event.eventId, seq: record.seq, recordedAt: record.header!.recordedAt,
+                hashHex: record.hashHex, duplicate: false, warnings: item.warnings))
+        }
+        return AppendResult(appended: appended)
+    }
+}
+
+/// What the ledger keeps with each eventId in the id index: its kind and entity.
+struct IdTag {
+    let kind: EventKind
+    let entity: String
+
+    init(kind: EventKind, entity: String) {
+        self.kind = kind
+        self.entity = entity
+    }
+
+    init?(_ bytes: [UInt8]) {
+        guard let separator = bytes.firstIndex(of: 0),
+            let kind = EventKind(rawValue: String(decoding: bytes[..<separator], as: UTF8.self))
+        else { return nil }
+        self.kind = kind
+        self.entity = String(decoding: bytes[(separator + 1)...], as: UTF8.self)
+    }
+
+    var bytes: [UInt8] { Array(kind.rawValue.utf8) + [0] + Array(entity.utf8) }
+}
+
+/// Names of the counters the ledger keeps in step with the log.
+enum Counters {
+    static let entities = "entities"
+    static func kind(_ kind: EventKind) -> String { "kind." + kind.rawValue }
+    static func entityEvents(_ entity: String) -> String { "entity." + entity }
+}

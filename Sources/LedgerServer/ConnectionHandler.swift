@@ -1,0 +1,309 @@
+import CreditLedger
+import LedgerJSON
+import LedgerProtocol
+import Logging
+import NIOCore
+
+/// Asks a connection to finish what it has and close (sent on SIGTERM).
+struct DrainEvent: Sendable {}
+
+/// One client connection: requests in order, answers in the same order.
+///
+/// Reads are answered at once. Appends go to the writer and are answered when durable;
+/// several appends of one connection may wait together (and so share a commit), but any
+/// other request behind an unanswered append waits for it, so a client that pipelines
+/// `append` then `get` reads its own write. Answers leave strictly in request order.
+final class ConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = Frame
+    typealias OutboundOut = ByteBuffer
+
+    private enum Slot {
+        case answered([UInt8])
+        case appending
+        case waiting(Request)
+    }
+
+    private let operations: Operations
+    private let hub: SubscriptionHub
+    private let maximumPipelinedRequests: Int
+    private let logger: Logger
+    /// Unanswered requests in arrival order; `slots[i]` has number `firstSlotNumber + i`.
+    private var slots: [Slot] = []
+    private var slotsHead = 0
+    private var firstSlotNumber = 0
+    private var waitingCount = 0
+    private var readingPaused = false
+    private var draining = false
+    private var inputClosed = false
+    private var subscription: Subscription?
+    private var context: ChannelHandlerContext?
+
+    /// A connection turned into an event stream by `subscribe`.
+    private final class Subscription {
+        var nextSeq: UInt64
+        var knownHead: UInt64
+        var pumping = false
+        init(nextSeq: UInt64, knownHead: UInt64) {
+            self.nextSeq = nextSeq
+            self.knownHead = knownHead
+        }
+    }
+
+    /// Records one subscription pump writes before yielding the event loop.
+    static let subscriptionChunk = 256
+
+    init(operations: Operations, hub: SubscriptionHub, maximumPipelinedRequests: Int, logger: Logger) {
+        self.operations = operations
+        self.hub = hub
+        self.maximumPipelinedRequests = maximumPipelinedRequests
+        self.logger = logger
+    }
+
+    private var pendingCount: Int { slots.count - slotsHead }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        hub.remove(ObjectIdentifier(self))
+        subscription = nil
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        hub.remove(ObjectIdentifier(self))
+        self.context = nil
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let channelEvent = event as? ChannelEvent, channelEvent == .inputClosed {
+            // The client sent its last request: answer everything, then close (a subscriber keeps streaming).
+            inputClosed = true
+            closeIfDrained(context: context)
+        } else if event is DrainEvent {
+            draining = true
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+            closeIfDrained(context: context)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // Once streaming, the connection only sends; anything the client writes is ignored.
+        guard subscription == nil, !draining else { return }
+        switch unwrapInboundIn(data) {
+        case .tooLong:
+            enqueue(answer: Response.failure(id: nil, error: ProtocolError(.lineTooLong, "the line exceeds the limit and was skipped")), context: context)
+        case let .line(buffer):
+            switch Request.parse(line: buffer.readableBytesView) {
+            case let .failure(failure):
+                enqueue(answer: Response.failure(id: failure.id, error: failure.error), context: context)
+            case let .success(request):
+                enqueue(request, context: context)
+            }
+        }
+        closeIfDrained(context: context)
+        if pendingCount >= maximumPipelinedRequests, !readingPaused {
+            readingPaused = true
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    private func enqueue(answer: [UInt8], context: ChannelHandlerContext) {
+        if pendingCount == 0 {
+            write(answer, context: context)
+        } else {
+            slots.append(.answered(answer))
+        }
+    }
+
+    private func enqueue(_ request: Request, context: ChannelHandlerContext) {
+        if request.op == "append" {
+            if waitingCount == 0 {
+                startAppend(request, context: context)
+            } else {
+                slots.append(.waiting(request))
+                waitingCount += 1
+            }
+        } else if pendingCount == 0 {
+            execute(request, context: context)
+        } else {
+            slots.append(.waiting(request))
+            waitingCount += 1
+        }
+    }
+
+    /// Runs a request that has nothing unanswered before it.
+    private func execute(_ request: Request, context: ChannelHandlerContext) {
+        if request.op == "subscribe" {
+            startSubscription(request, context: context)
+        } else if Operations.readOps.contains(request.op) {
+            write(operations.answer(request), context: context)
+        } else {
+            write(Response.failure(id: request.id, error: ProtocolError(.unknownOp, "unknown op '\(request.op)'", field: "op")), context: context)
+        }
+    }
+
+    /// Sends an append to the writer; its answer fills slot `index` (a new slot when nil).
+    private func startAppend(_ request: Request, at index: Int? = nil, context: ChannelHandlerContext) {
+        let slotIndex = index ?? slots.count
+        if index == nil { slots.append(.appending) } else { slots[slotIndex] = .appending }
+        let number = firstSlotNumber + (slotIndex - slotsHead)
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        operations.append(request) { answer in
+            eventLoop.execute { loopBound.value.appendAnswered(slotNumber: number, answer: answer) }
+        }
+    }
+
+    private func appendAnswered(slotNumber: Int, answer: [UInt8]) {
+        guard let context else { return }
+        let index = slotsHead + (slotNumber - firstSlotNumber)
+        guard index >= slotsHead, index < slots.count, case .appending = slots[index] else {
+            assertionFailure("answer for an unknown slot")
+            return
+        }
+        slots[index] = .answered(answer)
+        drainSlots(context: context)
+        context.flush()
+    }
+
+    /// Writes answered slots from the front, and runs waiting requests as they reach it.
+    private func drainSlots(context: ChannelHandlerContext) {
+        while slotsHead < slots.count {
+            switch slots[slotsHead] {
+            case let .answered(answer):
+                write(answer, context: context)
+                popSlot()
+            case .appending:
+                return
+            case let .waiting(request):
+                if request.op == "append" {
+                    startWaitingAppends(context: context)
+                    return
+                }
+                waitingCount -= 1
+                popSlot()
+                execute(request, context: context)
+                if subscription != nil { return }
+            }
+        }
+        if readingPaused, pendingCount < maximumPipelinedRequests / 2 {
+            readingPaused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+        }
+        closeIfDrained(context: context)
+    }
+
+    /// Starts the waiting append at the front and every waiting append right behind it:
+    /// nothing but appends is before them, so they may share a commit.
+    private func startWaitingAppends(context: ChannelHandlerContext) {
+        var index = slotsHead
+        scan: while index < slots.count {
+            switch slots[index] {
+            case .appending, .answered:
+                index += 1
+            case let .waiting(request) where request.op == "append":
+                waitingCount -= 1
+                startAppend(request, at: index, context: context)
+                index += 1
+            case .waiting:
+                break scan
+            }
+        }
+    }
+
+    private func popSlot() {
+        slotsHead += 1
+        firstSlotNumber += 1
+        if slotsHead == slots.count {
+            slots.removeAll(keepingCapacity: true)
+            slotsHead = 0
+        } else if slotsHead > 256 {
+            slots.removeFirst(slotsHead)
+            slotsHead = 0
+        }
+    }
+
+    private func write(_ answer: [UInt8], context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: answer.count)
+        buffer.writeBytes(answer)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    private func closeIfDrained(context: ChannelHandlerContext) {
+        let finished = draining && (pendingCount == 0 || subscription != nil)
+        let clientDone = inputClosed && pendingCount == 0 && subscription == nil
+        guard finished || clientDone else { return }
+        context.flush()
+        context.close(promise: nil)
+    }
+
+    // MARK: - subscribe
+
+    private func startSubscription(_ request: Request, context: ChannelHandlerContext) {
+        let from: Int64
+        let head: UInt64
+        do {
+            from = try request.integer("from", in: 1...Int64.max) ?? 1
+            head = try operations.ledger.store.head().seq
+        } catch {
+            write(Response.failure(id: request.id, error: Operations.protocolError(error)), context: context)
+            return
+        }
+        write(Response.success(id: request.id, result: ["subscribed": true, "from": .int(from), "head": .int(Int64(head))]), context: context)
+        let subscription = Subscription(nextSeq: UInt64(from), knownHead: head)
+        self.subscription = subscription
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        hub.add(ObjectIdentifier(self)) { headSeq in
+            eventLoop.execute { loopBound.value.logGrew(to: headSeq) }
+        }
+        pump(context: context)
+    }
+
+    private func logGrew(to headSeq: UInt64) {
+        guard let subscription, let context else { return }
+        subscription.knownHead = max(subscription.knownHead, headSeq)
+        pump(context: context)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { pump(context: context) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Sends events the subscriber has not seen, a chunk at a time, while the socket takes them.
+    private func pump(context: ChannelHandlerContext) {
+        guard let subscription, !subscription.pumping else { return }
+        guard subscription.nextSeq <= subscription.knownHead, context.channel.isWritable else { return }
+        subscription.pumping = true
+        defer { subscription.pumping = false }
+        do {
+            let records = try operations.ledger.records(from: subscription.nextSeq, limit: Self.subscriptionChunk)
+            for record in records where record.seq <= subscription.knownHead {
+                var line = Array(#"{"event":"#.utf8)
+                line.append(contentsOf: record.jsonWithHash())
+                line.append(contentsOf: "}\n".utf8)
+                write(line, context: context)
+                subscription.nextSeq = record.seq + 1
+            }
+            context.flush()
+        } catch {
+            logger.error("subscription.read_failed", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+            return
+        }
+        if subscription.nextSeq <= subscription.knownHead {
+            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.execute {
+                let handler = loopBound.value
+                if let context = handler.context { handler.pump(context: context) }
+            }
+        }
+    }
+}

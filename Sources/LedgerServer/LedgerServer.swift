@@ -1,0 +1,93 @@
+import CreditLedger
+import Foundation
+import LedgerProtocol
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// The Unix-socket server of the line protocol.
+public final class LedgerServer: Sendable {
+    private let configuration: ServerConfiguration
+    private let ledger: Ledger
+    private let logger: Logger
+    private let group: MultiThreadedEventLoopGroup
+    private let hub = SubscriptionHub()
+    private let connections = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
+    private let listener = NIOLockedValueBox<Channel?>(nil)
+
+    public init(configuration: ServerConfiguration, ledger: Ledger, logger: Logger) {
+        self.configuration = configuration
+        self.ledger = ledger
+        self.logger = logger
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
+        let hub = self.hub
+        ledger.onCommit { head in hub.committed(headSeq: head.seq) }
+    }
+
+    /// The number of open connections.
+    public var connectionCount: Int { connections.withLockedValue { $0.count } }
+
+    /// Binds the socket (replacing a stale socket file) and starts accepting.
+    public func start() async throws {
+        let directory = (configuration.socketPath as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        let operations = Operations(ledger: ledger, connectionCount: { [connections] in connections.withLockedValue { $0.count } })
+        let configuration = self.configuration
+        let hub = self.hub
+        let logger = self.logger
+        let connections = self.connections
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            // A client that sends its last request and shuts down its side still gets every answer.
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                let key = ObjectIdentifier(channel)
+                let admitted = connections.withLockedValue { open -> Bool in
+                    guard open.count < configuration.maximumConnections else { return false }
+                    open[key] = channel
+                    return true
+                }
+                guard admitted else {
+                    let answer = Response.failure(id: nil, error: ProtocolError(.unavailable, "too many connections (limit \(configuration.maximumConnections))"))
+                    var buffer = channel.allocator.buffer(capacity: answer.count)
+                    buffer.writeBytes(answer)
+                    return channel.writeAndFlush(buffer).flatMap { channel.close() }
+                }
+                channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: key) } }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFramer(maximumLineBytes: configuration.maximumLineBytes)))
+                    try channel.pipeline.syncOperations.addHandler(ConnectionHandler(
+                        operations: operations, hub: hub, maximumPipelinedRequests: configuration.maximumPipelinedRequests,
+                        logger: logger))
+                }
+            }
+            .bind(unixDomainSocketPath: configuration.socketPath, cleanupExistingSocketFile: true)
+            .get()
+        chmod(configuration.socketPath, mode_t(configuration.socketMode))
+        listener.withLockedValue { $0 = channel }
+        logger.info("server.listening", metadata: ["socket": "\(configuration.socketPath)"])
+    }
+
+    /// SIGTERM: stop accepting, let every connection finish and receive its answers, commit
+    /// what is queued, then close. Waits at most `drainTimeoutSeconds` for connections.
+    public func drain() async {
+        if let channel = listener.withLockedValue({ $0 }) {
+            try? await channel.close()
+        }
+        let open = connections.withLockedValue { Array($0.values) }
+        logger.info("server.draining", metadata: ["connections": "\(open.count)"])
+        for channel in open { channel.pipeline.fireUserInboundEventTriggered(DrainEvent()) }
+        ledger.shutdown()
+        let deadline = NIODeadline.now() + .seconds(configuration.drainTimeoutSeconds)
+        for channel in open {
+            let closed = channel.closeFuture
+            let timeout = channel.eventLoop.scheduleTask(deadline: deadline) { channel.close(promise: nil) }
+            try? await closed.get()
+            timeout.cancel()
+        }
+        try? FileManager.default.removeItem(atPath: configuration.socketPath)
+        try? await group.shutdownGracefully()
+        logger.info("server.stopped")
+    }
+}

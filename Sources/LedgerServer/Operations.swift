@@ -1,0 +1,185 @@
+import CreditDomain
+import CreditLedger
+import LedgerJSON
+import LedgerProtocol
+import LedgerStore
+
+/// The protocol's operations over a ledger: each request in, one answer line out.
+struct Operations: Sendable {
+    static let version = "0.1.0"
+    static let defaultReadLimit: Int64 = 1000
+
+    let ledger: Ledger
+    let connectionCount: @Sendable () -> Int
+
+    /// Ops answered at once, without the writer.
+    static let readOps: Set<String> = ["ping", "get", "read", "history", "verify", "stats"]
+
+    /// Answers a read op.
+    func answer(_ request: Request) -> [UInt8] {
+        do {
+            let result: [UInt8]
+            switch request.op {
+            case "ping": result = try ping()
+            case "get": result = try get(request)
+            case "read": result = try read(request)
+            case "history": result = try history(request)
+            case "verify": result = try verify(request)
+            case "stats": result = try stats()
+            default: throw ProtocolError(.unknownOp, "unknown op '\(request.op)'", field: "op")
+            }
+            return Response.success(id: request.id, resultJSON: result)
+        } catch {
+            return Response.failure(id: request.id, error: Self.protocolError(error))
+        }
+    }
+
+    /// Starts an append; `completion` gets the answer line once the commit is durable.
+    func append(_ request: Request, completion: @escaping @Sendable ([UInt8]) -> Void) {
+        let id = request.id
+        guard let eventsValue = request["events"] else {
+            return completion(Response.failure(id: id, error: ProtocolError(.missingField, "events is required", field: "events")))
+        }
+        guard let events = eventsValue.arrayValue else {
+            return completion(Response.failure(id: id, error: ProtocolError(.invalidField, "events must be an array", field: "events")))
+        }
+        var expected: [(String, Int64)] = []
+        if let versions = request["expectedVersion"], !versions.isNull {
+            guard let members = versions.objectValue else {
+                return completion(Response.failure(id: id, error: ProtocolError(.invalidField, "expectedVersion must be an object {entity: count}", field: "expectedVersion")))
+            }
+            for (entity, count) in members {
+                guard let count = count.intValue, count >= 0 else {
+                    return completion(Response.failure(id: id, error: ProtocolError(.invalidField, "expected counts must be non-negative integers", field: "expectedVersion.\(entity)")))
+                }
+                expected.append((entity, count))
+            }
+        }
+        ledger.append(events: events, expectedVersion: expected) { result in
+            switch result {
+            case let .success(appended): completion(Response.success(id: id, result: Self.encode(appended)))
+            case let .failure(error): completion(Response.failure(id: id, error: Self.protocolError(error)))
+            }
+        }
+    }
+
+    static func encode(_ result: AppendResult) -> JSONValue {
+        .object([
+            ("appended", .array(result.appended.map { event in
+                var members: [(String, JSONValue)] = [
+                    ("eventId", .string(event.eventId)), ("seq", .int(Int64(event.seq))),
+                    ("recordedAt", .string(event.recordedAt)), ("hash", .string(event.hashHex)),
+                    ("duplicate", .bool(event.duplicate)),
+                ]
+                if !event.warnings.isEmpty { members.append(("warnings", .array(event.warnings.map { .string($0) }))) }
+                return .object(members)
+            }))
+        ])
+    }
+
+    static func protocolError(_ error: Error) -> ProtocolError {
+        switch error {
+        case let error as ProtocolError: return error
+        case let error as LedgerError:
+            return ProtocolError(ErrorCode(rawValue: error.code.rawValue) ?? .internal, error.message, field: error.field)
+        default: return ProtocolError(.internal, "internal error: \(error)")
+        }
+    }
+
+    func ping() throws -> [UInt8] {
+        let head = try ledger.store.head()
+        return CanonicalJSON.encode([
+            "version": .string(Self.version), "protocol": 1, "head": .int(Int64(head.seq)), "headHash": .string(head.hashHex),
+        ])
+    }
+
+    func get(_ request: Request) throws -> [UInt8] {
+        let record: StoredRecord?
+        if let seq = try request.integer("seq", in: 1...Int64.max) {
+            record = try ledger.record(seq: UInt64(seq))
+        } else if request["eventId"] != nil {
+            record = try ledger.record(eventId: try request.string("eventId"))
+        } else {
+            throw ProtocolError(.missingField, "get needs seq or eventId", field: "seq")
+        }
+        guard let record else { throw ProtocolError(.notFound, "no such event") }
+        var builder = JSONObjectBuilder()
+        builder.addRaw("event", record.jsonWithHash())
+        return builder.finish()
+    }
+
+    func read(_ request: Request) throws -> [UInt8] {
+        let from = try request.integer("from", in: 1...Int64.max) ?? 1
+        let limit = try request.integer("limit", in: 1...Int64(Ledger.maximumReadLimit)) ?? Self.defaultReadLimit
+        let records = try ledger.records(from: UInt64(from), limit: Int(limit))
+        var builder = JSONObjectBuilder()
+        builder.addRawArray("events", records.map { $0.jsonWithHash() })
+        builder.add("next", .int(Int64((records.last?.seq ?? UInt64(from) - 1) + 1)))
+        return builder.finish()
+    }
+
+    func history(_ request: Request) throws -> [UInt8] {
+        let entity = try request.entity()
+        let knownAt = try Self.knownAt(request)
+        let (records, bound) = try ledger.history(entity: entity, knownAt: knownAt)
+        var builder = JSONObjectBuilder()
+        builder.add("entity", .string(entity.code))
+        builder.add("knownAt", .int(Int64(bound)))
+        builder.addRawArray("events", records.map { $0.jsonWithHash() })
+        return builder.finish()
+    }
+
+    /// `knownAt`: a seq, or an RFC 3339 timestamp; absent means everything committed.
+    static func knownAt(_ request: Request) throws -> KnownAt {
+        guard let value = request["knownAt"], !value.isNull else { return .head }
+        if let seq = value.intValue {
+            guard seq >= 0 else { throw ProtocolError(.invalidField, "knownAt must be a seq ≥ 0 or an RFC 3339 timestamp", field: "knownAt") }
+            return .seq(UInt64(seq))
+        }
+        if let text = value.stringValue, let milliseconds = Timestamp.parse(text) { return .timestamp(milliseconds) }
+        throw ProtocolError(.invalidField, "knownAt must be a seq or an RFC 3339 timestamp such as 2026-01-31T16:00:00Z", field: "knownAt")
+    }
+
+    func verify(_ request: Request) throws -> [UInt8] {
+        let from = try request.integer("from", in: 1...Int64.max) ?? 1
+        let to = try request.integer("to", in: 1...Int64.max)
+        let report = try ledger.verify(from: UInt64(from), to: to.map { UInt64($0) })
+        return CanonicalJSON.encode(Self.encode(report))
+    }
+
+    static func encode(_ report: VerificationReport) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("ok", .bool(report.ok)), ("checked", .int(Int64(report.checked))), ("bytes", .int(Int64(report.bytes))),
+            ("head", .int(Int64(report.headSeq))), ("headHash", .string(report.headHashHex)),
+        ]
+        if let bad = report.firstBadSeq { members.append(("firstBadSeq", .int(Int64(bad)))) }
+        if let problem = report.problem { members.append(("problem", .string(problem))) }
+        return .object(members)
+    }
+
+    func stats() throws -> [UInt8] {
+        let counts = try ledger.counts()
+        let commits = ledger.commitStatistics()
+        let latencies = commits.recentCommitMicroseconds.sorted()
+        func percentile(_ fraction: Double) -> JSONValue {
+            latencies.isEmpty ? .null : .int(Int64(latencies[min(latencies.count - 1, Int(Double(latencies.count) * fraction))]))
+        }
+        let batches = commits.recentBatchJobs
+        return CanonicalJSON.encode([
+            "head": .int(Int64(counts.head.seq)), "headHash": .string(counts.head.hashHex),
+            "events": .int(Int64(counts.events)), "entities": .int(Int64(counts.entities)),
+            "byKind": .object(counts.byKind.map { ($0.0, .int(Int64($0.1))) }),
+            "storeBytes": .int(Int64(counts.usedBytes)), "mapSizeBytes": .int(Int64(counts.mapSizeBytes)),
+            "connections": .int(Int64(connectionCount())),
+            "commits": [
+                "count": .int(Int64(commits.commits)), "failed": .int(Int64(commits.failedCommits)),
+                "requests": .int(Int64(commits.jobs)),
+                "latencyMicroseconds": ["p50": percentile(0.5), "p99": percentile(0.99), "max": latencies.last.map { .int(Int64($0)) } ?? .null],
+                "requestsPerCommit": [
+                    "mean": batches.isEmpty ? .null : .double(Double(batches.reduce(0, +)) / Double(batches.count)),
+                    "max": batches.max().map { .int(Int64($0)) } ?? .null,
+                ],
+            ],
+        ])
+    }
+}

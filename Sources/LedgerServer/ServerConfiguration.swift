@@ -1,0 +1,22 @@
+import LedgerProtocol
+
+/// The server's socket and its bounds.
+public struct ServerConfiguration: Sendable {
+    public var socketPath: String
+    /// File mode of the socket (the first access gate).
+    public var socketMode: UInt16 = 0o660
+    /// Open connections at most; more are answered `unavailable` and closed.
+    public var maximumConnections: Int = 1024
+    /// Bytes in one request line at most.
+    public var maximumLineBytes: Int = Request.defaultMaximumLineBytes
+    /// Requests one connection may have unanswered before the server stops reading from it.
+    public var maximumPipelinedRequests: Int = 1024
+    /// Event-loop threads.
+    public var threads: Int = System.coreCount
+    /// How long a drain (SIGTERM) waits for connections to finish, in seconds.
+    public var drainTimeoutSeconds: Int64 = 10
+
+    public init(socketPath: String) { self.socketPath = socketPath }
+}
+
+import NIOCore

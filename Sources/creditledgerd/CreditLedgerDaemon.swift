@@ -1,0 +1,76 @@
+import ArgumentParser
+import CreditDomain
+import CreditLedger
+import Foundation
+import LedgerServer
+import LedgerStore
+import Logging
+import ServiceLifecycle
+
+/// `creditledgerd`: the CreditLedger daemon.
+@main
+struct CreditLedgerDaemon: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "creditledgerd",
+        abstract: "The CreditLedger daemon: an append-only credit-event log served on a Unix socket.",
+        discussion: "With no options it keeps its data in var/data and listens on var/ledger.sock under the working directory.")
+
+    @Option(name: .long, help: "A JSON config file (see Deploy/config.example.json).")
+    var config: String?
+    @Option(name: .long, help: "The data directory (default var/data).")
+    var dataDir: String?
+    @Option(name: .long, help: "The socket path (default var/ledger.sock).")
+    var socket: String?
+    @Option(name: .long, help: "The Schemas folder (default ./Schemas or the source tree's).")
+    var schemas: String?
+    @Option(name: .long, help: "The store's size limit in MiB (default 65536).")
+    var mapSizeMib: Int?
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String?
+
+    func run() async throws {
+        var settings = DaemonConfiguration()
+        if let config { try settings.apply(file: config) }
+        if let dataDir { settings.dataDirectory = dataDir }
+        if let socket { settings.socketPath = socket }
+        if let schemas { settings.schemaDirectory = schemas }
+        if let mapSizeMib { settings.mapSizeBytes = mapSizeMib << 20 }
+        if let logLevel {
+            guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level '\(logLevel)'") }
+            settings.logLevel = level
+        }
+        let level = settings.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "creditledgerd")
+
+        let catalogue: SchemaCatalogue
+        do {
+            catalogue = try SchemaCatalogue(directory: settings.schemaDirectory + "/events")
+        } catch {
+            logger.critical("start.schemas_invalid", metadata: ["error": "\(error)"])
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        var limits = GroupCommitWriter.Limits()
+        limits.maximumQueuedJobs = settings.maximumQueuedAppends
+        let ledger = try Ledger(
+            directory: settings.dataDirectory, schemas: catalogue, mapSizeBytes: settings.mapSizeBytes,
+            writerLimits: limits, logger: logger)
+        let head = try ledger.store.head()
+        logger.info("store.opened", metadata: ["data": "\(settings.dataDirectory)", "seq": "\(head.seq)"])
+
+        let server = LedgerServer(configuration: settings.server, ledger: ledger, logger: logger)
+        let socketPath = settings.socketPath
+        let service = LedgerService(server: server) {
+            SystemdNotify.ready()
+            logger.info("ready", metadata: ["socket": "\(socketPath)", "pid": "\(getpid())"])
+        }
+        let group = ServiceGroup(
+            configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        SystemdNotify.stopping()
+    }
+}
