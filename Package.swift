@@ -57,12 +57,12 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "creditctl", dependencies: [
-            "CreditLedger", "LedgerProtocol", "LedgerJSON",
+            "LedgerStore", "LedgerProtocol", "LedgerJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Load generator behind Tools/bench (not shipped).
         .executableTarget(name: "ledger-bench", dependencies: [
-            "LedgerJSON",
+            "LedgerJSON", "LedgerProtocol",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -70,6 +70,6 @@ let package = Package(
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore"]),
         .testTarget(name: "CreditDomainTests", dependencies: ["CreditDomain", "LedgerJSON"]),
         .testTarget(name: "CreditLedgerTests", dependencies: ["CreditLedger", "CreditDomain", "LedgerJSON"]),
-        .testTarget(name: "DaemonTests", dependencies: ["LedgerJSON", "creditledgerd", "creditctl"]),
+        .testTarget(name: "DaemonTests", dependencies: ["LedgerJSON", "LedgerProtocol", "CreditDomain", "creditledgerd", "creditctl"]),
     ]
 )

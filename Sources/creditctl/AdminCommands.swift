@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import LedgerJSON
+import LedgerProtocol
+import LedgerStore
+
+/// Where an admin command reads from: the daemon, or a data dir opened read-only.
+struct SourceOptions: ParsableArguments {
+    @OptionGroup var connection: ConnectionOptions
+    @Option(name: .long, help: "Read this data dir directly (offline; safe while the daemon runs) instead of asking the daemon.")
+    var dataDir: String?
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write the log as JSON Lines, with seq, recordedAt, prevHash and hash.")
+    @OptionGroup var source: SourceOptions
+    @Option(name: .long, help: "The first seq.") var from: Int64 = 1
+    @Option(name: .long, help: "Write here instead of standard output.") var output: String?
+
+    func run() throws {
+        let path = output
+        if let path { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        let sink = path.flatMap { FileHandle(forWritingAtPath: $0) } ?? .standardOutput
+        var written = 0
+        var progress = Progress(label: "exported", total: nil)
+        var pending = Data()
+        func emit(_ bytes: [UInt8]) {
+            pending.append(contentsOf: bytes)
+            pending.append(UInt8(ascii: "\n"))
+            written += 1
+            if pending.count > 1 << 20 {
+                sink.write(pending)
+                pending.removeAll(keepingCapacity: true)
+                if path != nil { progress.update(written) }
+            }
+        }
+        if let dataDir = source.dataDir {
+            let store = try LogStore(directory: dataDir, readOnly: true)
+            var next = UInt64(max(from, 1))
+            while true {
+                let records = try store.read { try $0.records(from: next, limit: 10_000) }
+                guard let last = records.last else { break }
+                for record in records { emit(record.jsonWithHash()) }
+                next = last.seq + 1
+            }
+        } else {
+            let client = try source.connection.connect()
+            var next = max(from, 1)
+            while true {
+                guard let line = try { try client.send(["op": "read", "from": .int(next), "limit": 10_000]); return try client.readLine() }() else { break }
+                let answer = try JSONParser.parse(line)
+                let result = try ConnectionOptions.result(of: answer)
+                let events = result["events"]?.arrayValue ?? []
+                if events.isEmpty { break }
+                for event in events { emit(CanonicalJSON.encode(event)) }
+                next = result["next"]?.intValue ?? next + Int64(events.count)
+            }
+        }
+        sink.write(pending)
+        if path != nil { progress.finish(written) }
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check the hash chain: every record intact, gap-free and chained.")
+    @OptionGroup var source: SourceOptions
+    @Option(name: .long) var from: Int64 = 1
+    @Option(name: .long) var to: Int64?
+
+    func run() throws {
+        let result: JSONValue
+        if let dataDir = source.dataDir {
+            let store = try LogStore(directory: dataDir, readOnly: true)
+            let head = try store.head()
+            var progress = Progress(label: "verified", total: Int(head.seq))
+            let started = Date()
+            let report = try store.verify(from: UInt64(max(from, 1)), to: to.map { UInt64($0) }) { progress.update(Int($0)) }
+            progress.finish(Int(report.checked))
+            let seconds = max(Date().timeIntervalSince(started), 0.000_001)
+            var members: [(String, JSONValue)] = [
+                ("ok", .bool(report.ok)), ("checked", .int(Int64(report.checked))), ("bytes", .int(Int64(report.bytes))),
+                ("head", .int(Int64(report.headSeq))), ("headHash", .string(report.headHashHex)),
+                ("megabytesPerSecond", .double((Double(report.bytes) / 1e6 / seconds * 10).rounded() / 10)),
+            ]
+            if let bad = report.firstBadSeq { members.append(("firstBadSeq", .int(Int64(bad)))) }
+            if let problem = report.problem { members.append(("problem", .string(problem))) }
+            result = .object(members)
+        } else {
+            var request: [(String, JSONValue)] = [("op", "verify"), ("from", .int(from))]
+            if let to { request.append(("to", .int(to))) }
+            result = try source.connection.call(try source.connection.connect(), .object(request))
+        }
+        source.connection.json ? Output.json(result) : Output.human(result)
+        if result["ok"]?.boolValue != true { throw ExitCode(2) }
+    }
+}
+
+struct Backup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Hot backup: a compacted, consistent copy of a data dir, safe while the daemon writes.",
+        discussion: "Start a daemon with --data-dir DEST to restore it; `creditctl verify --data-dir DEST` checks it.")
+    @Option(name: .long, help: "The live data dir.") var dataDir: String = "var/data"
+    @Argument(help: "An empty or new directory for the copy.") var destination: String
+    @Flag(name: .long) var json = false
+
+    func run() throws {
+        try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+        guard (try FileManager.default.contentsOfDirectory(atPath: destination)).isEmpty else {
+            throw ValidationError("\(destination) is not empty")
+        }
+        let store = try LogStore(directory: dataDir, readOnly: true)
+        try store.backup(to: destination)
+        let head = try LogStore(directory: destination, readOnly: true).head()
+        let result: JSONValue = ["destination": .string(destination), "head": .int(Int64(head.seq)), "headHash": .string(head.hashHex)]
+        json ? Output.json(result) : Output.human(result)
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `creditctl`: the admin and auditor tool of CreditLedger.
+@main
+struct CreditCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "creditctl",
+        abstract: "Talk to a running creditledgerd, or read a stopped data dir offline.",
+        subcommands: [Ping.self, Append.self, Get.self, History.self, Tail.self, Export.self, Verify.self, Backup.self])
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import LedgerJSON
+import LedgerProtocol
+
+struct Ping: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Ask the daemon for its version and head.")
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() throws {
+        let result = try connection.call(try connection.connect(), ["op": "ping"])
+        connection.json ? Output.json(result) : Output.human(result)
+    }
+}
+
+struct Append: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Append events from JSON Lines (a file, or standard input), in batches.",
+        discussion: "Each batch is all-or-nothing. Batches already acknowledged stay when a later one fails; the failing batch and its error are reported and the command exits 1.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "A JSON Lines file of events; - or nothing for standard input.")
+    var file: String?
+    @Option(name: .long, help: "Events per append request (1-1000).")
+    var batchSize = 1000
+
+    func validate() throws {
+        guard (1...1000).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 1000") }
+    }
+
+    func run() throws {
+        let handle: FileHandle
+        if let file, file != "-" {
+            guard let opened = FileHandle(forReadingAtPath: file) else { throw ValidationError("cannot open \(file)") }
+            handle = opened
+        } else {
+            handle = .standardInput
+        }
+        let lines = handle.readDataToEndOfFile().split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
+        let client = try connection.connect()
+        var progress = Progress(label: "appended", total: lines.count)
+        var appended = 0
+        var duplicates = 0
+        var batch: [JSONValue] = []
+        var batchFirstLine = 1
+        func flush() throws {
+            guard !batch.isEmpty else { return }
+            let answer = try client.call(["op": "append", "events": .array(batch)])
+            let result: JSONValue
+            do {
+                result = try ConnectionOptions.result(of: answer)
+            } catch {
+                throw ValidationError("batch starting at line \(batchFirstLine): \(error) — \(appended) event(s) before it were appended")
+            }
+            for event in result["appended"]?.arrayValue ?? [] {
+                if event["duplicate"]?.boolValue == true { duplicates += 1 } else { appended += 1 }
+            }
+            batch.removeAll(keepingCapacity: true)
+            progress.update(appended + duplicates)
+        }
+        for (index, line) in lines.enumerated() {
+            let value: JSONValue
+            do { value = try JSONParser.parse(line) } catch { throw ValidationError("line \(index + 1): not JSON: \(error)") }
+            if batch.isEmpty { batchFirstLine = index + 1 }
+            batch.append(value)
+            if batch.count == batchSize { try flush() }
+        }
+        try flush()
+        progress.finish(appended + duplicates)
+        if connection.json {
+            Output.json(["appended": .int(Int64(appended)), "duplicates": .int(Int64(duplicates))])
+        } else {
+            Output.line("appended \(appended) event(s), \(duplicates) already stored")
+        }
+    }
+}
+
+struct Get: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show one stored event by seq or eventId.")
+    @OptionGroup var connection: ConnectionOptions
+    @Option(name: .long) var seq: Int64?
+    @Option(name: .long) var eventId: String?
+
+    func run() throws {
+        var request: [(String, JSONValue)] = [("op", "get")]
+        if let seq { request.append(("seq", .int(seq))) }
+        if let eventId { request.append(("eventId", .string(eventId))) }
+        guard request.count == 2 else { throw ValidationError("give exactly one of --seq or --event-id") }
+        let result = try connection.call(try connection.connect(), .object(request))
+        connection.json ? Output.json(result["event"] ?? .null) : Output.human(result["event"] ?? .null)
+    }
+}
+
+struct History: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List an entity's events in log order.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The USCC or resident ID number.") var entity: String
+    @Option(name: .long, help: "A seq or an RFC 3339 timestamp: show what was known then.") var knownAt: String?
+
+    func run() throws {
+        var request: [(String, JSONValue)] = [("op", "history"), ("entity", .string(entity))]
+        if let knownAt { request.append(("knownAt", Int64(knownAt).map { .int($0) } ?? .string(knownAt))) }
+        let result = try connection.call(try connection.connect(), .object(request))
+        if connection.json { return Output.json(result) }
+        let events = result["events"]?.arrayValue ?? []
+        Output.line("\(result["entity"]?.stringValue ?? entity): \(events.count) event(s) known at seq \(CanonicalJSON.string(result["knownAt"] ?? .null))")
+        for event in events { Output.line("  " + Output.summary(event)) }
+    }
+}
+
+struct Tail: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stream events from a seq on, then new ones as they commit (Ctrl-C stops).")
+    @OptionGroup var connection: ConnectionOptions
+    @Option(name: .long, help: "The first seq (default: the next one to commit).") var from: Int64?
+    @Option(name: .long, help: "Stop after this many events.") var count: Int?
+
+    func run() throws {
+        let client = try connection.connect()
+        var start = from
+        if start == nil {
+            let ping = try connection.call(client, ["op": "ping"])
+            start = (ping["head"]?.intValue ?? 0) + 1
+        }
+        _ = try connection.call(client, ["op": "subscribe", "from": .int(start!)])
+        var seen = 0
+        while count.map({ seen < $0 }) ?? true, let line = try client.readLine() {
+            let value = try JSONParser.parse(line)
+            if connection.json { Output.json(value["event"] ?? value) } else { Output.line(Output.summary(value["event"] ?? value)) }
+            seen += 1
+        }
+    }
+}
