@@ -39,6 +39,12 @@ extension JSONValue {
         return nil
     }
 
+    /// The element at `index` of an array, or `nil` (also for non-arrays).
+    public subscript(index: Int) -> JSONValue? {
+        guard case let .array(elements) = self, elements.indices.contains(index) else { return nil }
+        return elements[index]
+    }
+
     public var stringValue: String? {
         if case let .string(s) = self { return s }
         return nil

@@ -5,6 +5,7 @@ import LedgerJSON
 public final class LineClient {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     private let descriptor: Int32
@@ -34,6 +35,12 @@ public final class LineClient {
     }
 
     deinit { close(descriptor) }
+
+    /// Makes reads fail after `seconds` without data (tests use it so a hang is a failure).
+    public func setReceiveTimeout(seconds: Int) {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
 
     /// Sends bytes as they are (a line should end in `\n`).
     public func send(_ bytes: [UInt8]) throws {

@@ -49,10 +49,9 @@ public final class LedgerServer: Sendable {
                     return true
                 }
                 guard admitted else {
-                    let answer = Response.failure(id: nil, error: ProtocolError(.unavailable, "too many connections (limit \(configuration.maximumConnections))"))
-                    var buffer = channel.allocator.buffer(capacity: answer.count)
-                    buffer.writeBytes(answer)
-                    return channel.writeAndFlush(buffer).flatMap { channel.close() }
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(RefuseConnectionHandler(limit: configuration.maximumConnections))
+                    }
                 }
                 channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: key) } }
                 return channel.eventLoop.makeCompletedFuture {

@@ -1,0 +1,104 @@
+import Foundation
+import LedgerJSON
+import LedgerProtocol
+
+/// The built `creditledgerd`, started in a temp dir for a black-box test.
+final class Daemon: @unchecked Sendable {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let buildDirectory = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        .deletingLastPathComponent()
+
+    let directory: String
+    var socketPath: String { directory + "/ledger.sock" }
+    var dataDirectory: String { directory + "/data" }
+    private(set) var process: Process?
+
+    /// A fresh temp dir; `start()` runs the daemon on it.
+    init() {
+        directory = NSTemporaryDirectory() + "cl-" + UUID().uuidString.prefix(8)
+        try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        if let process, process.isRunning { process.terminate() }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    static func binary(_ name: String) -> String { buildDirectory.appendingPathComponent(name).path }
+
+    /// Starts the daemon and waits until its socket answers.
+    func start(config: JSONValue? = nil) throws {
+        var arguments = ["--data-dir", dataDirectory, "--socket", socketPath, "--schemas", Self.repository.appendingPathComponent("Schemas").path, "--log-level", "warning"]
+        if let config {
+            let path = directory + "/config.json"
+            FileManager.default.createFile(atPath: path, contents: Data(CanonicalJSON.encode(config)))
+            arguments += ["--config", path]
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary("creditledgerd"))
+        process.arguments = arguments
+        let log = directory + "/daemon.log"
+        if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
+        let handle = FileHandle(forWritingAtPath: log)!
+        handle.seekToEndOfFile()
+        process.standardError = handle
+        process.standardOutput = handle
+        try process.run()
+        self.process = process
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let client = try? LineClient(socketPath: socketPath), (try? client.call(["op": "ping"])) != nil { return }
+            guard process.isRunning else { throw LineClient.Failure(description: "daemon exited: \(self.log())") }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        throw LineClient.Failure(description: "daemon did not start: \(self.log())")
+    }
+
+    func log() -> String { (try? String(contentsOfFile: directory + "/daemon.log", encoding: .utf8)) ?? "" }
+
+    /// A connected client whose reads fail after 30 s of silence.
+    func client() throws -> LineClient {
+        let client = try LineClient(socketPath: socketPath)
+        client.setReceiveTimeout(seconds: 30)
+        return client
+    }
+
+    /// SIGTERM, then the exit status.
+    @discardableResult
+    func terminate() -> Int32 {
+        guard let process else { return -1 }
+        process.terminate()
+        process.waitUntilExit()
+        self.process = nil
+        return process.terminationStatus
+    }
+
+    /// SIGKILL, as a crash.
+    func kill() {
+        guard let process else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+}
+
+/// The `result` of an ok answer (nil otherwise).
+func result(_ answer: JSONValue) -> JSONValue? { answer["ok"]?.boolValue == true ? answer["result"] : nil }
+
+/// The error code of a failed answer.
+func errorCode(_ answer: JSONValue) -> String? { answer["error"]?["code"]?.stringValue }
+
+let orgA = "91110000600037341L"
+let orgB = "9115220107837757XE"
+
+func licenceEvent(_ id: String, entity: String = orgA) -> JSONValue {
+    [
+        "eventId": .string(id), "kind": "license.granted", "entity": .string(entity), "occurredOn": "2024-03-01",
+        "source": ["authority": "北京市市场监督管理局"],
+        "body": ["decisionNo": .string("京市监许〔2024〕\(id)号"), "category": "普通", "content": "食品经营许可", "validFrom": "2024-03-01"],
+    ]
+}
+
+func appendRequest(_ events: [JSONValue], id: JSONValue = nil) -> JSONValue {
+    ["op": "append", "id": id, "events": .array(events)]
+}
