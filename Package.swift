@@ -62,7 +62,7 @@ let package = Package(
         ]),
         // Load generator behind Tools/bench (not shipped).
         .executableTarget(name: "ledger-bench", dependencies: [
-            "LedgerJSON", "LedgerProtocol",
+            "LedgerJSON", "LedgerProtocol", "CreditDomain",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -106,10 +106,33 @@ public final class JSONSchema: Sendable {
         notSchema = try schema("not")
     }
 
+    /// One step of the path to the value being checked; rendered only for an error.
+    enum PathElement {
+        case member(String)
+        case index(Int)
+    }
+
+    static func render(_ path: [PathElement]) -> String? {
+        guard !path.isEmpty else { return nil }
+        var text = ""
+        for element in path {
+            switch element {
+            case let .member(name): text += text.isEmpty ? name : "." + name
+            case let .index(index): text += "[\(index)]"
+            }
+        }
+        return text
+    }
+
     /// Checks `value`; the error's field is a path below the value (`measures[0].type`).
-    public func validate(_ value: JSONValue, at path: String = "") throws(ValidationError) {
+    public func validate(_ value: JSONValue) throws(ValidationError) {
+        var path: [PathElement] = []
+        try validate(value, path: &path)
+    }
+
+    func validate(_ value: JSONValue, path: inout [PathElement]) throws(ValidationError) {
         func fail(_ message: String, _ code: ValidationError.Code = .invalidField) -> ValidationError {
-            ValidationError(code, message, field: path.isEmpty ? nil : path)
+            ValidationError(code, message, field: Self.render(path))
         }
         if let types, !types.contains(where: { Self.matches(value, type: $0) }) {
             throw fail("must be \(types.joined(separator: " or ")), got \(value.typeName)")
@@ -121,8 +144,11 @@ public final class JSONSchema: Sendable {
         if let constant, constant != value { throw fail("must be \(CanonicalJSON.string(constant))") }
         switch value {
         case let .string(string):
-            if let minimumLength, string.count < minimumLength { throw fail("must have at least \(minimumLength) character(s)") }
-            if let maximumLength, string.count > maximumLength { throw fail("must have at most \(maximumLength) characters") }
+            if minimumLength != nil || maximumLength != nil {
+                let count = string.count
+                if let minimumLength, count < minimumLength { throw fail("must have at least \(minimumLength) character(s)") }
+                if let maximumLength, count > maximumLength { throw fail("must have at most \(maximumLength) characters") }
+            }
             if format == "date", CivilDate(string) == nil { throw fail("must be a real date as YYYY-MM-DD") }
         case .int, .double:
             let number = value.doubleValue!
@@ -133,28 +159,35 @@ public final class JSONSchema: Sendable {
             if let minimumItems, elements.count < minimumItems { throw fail("must have at least \(minimumItems) item(s)") }
             if let maximumItems, elements.count > maximumItems { throw fail("must have at most \(maximumItems) items") }
             if let items {
-                for (index, element) in elements.enumerated() { try items.validate(element, at: "\(path)[\(index)]") }
+                for (index, element) in elements.enumerated() {
+                    path.append(.index(index))
+                    try items.validate(element, path: &path)
+                    path.removeLast()
+                }
             }
         case let .object(members):
             for name in required where value[name] == nil {
-                throw ValidationError(.missingField, "\(name) is required", field: Self.join(path, name))
+                path.append(.member(name))
+                throw ValidationError(.missingField, "\(name) is required", field: Self.render(path))
             }
             for (name, member) in members {
+                path.append(.member(name))
                 if let schema = properties.first(where: { $0.0 == name })?.1 {
-                    try schema.validate(member, at: Self.join(path, name))
+                    try schema.validate(member, path: &path)
                 } else if !additionalProperties {
-                    throw ValidationError(.invalidField, "unknown member '\(name)'", field: Self.join(path, name))
+                    throw ValidationError(.invalidField, "unknown member '\(name)'", field: Self.render(path))
                 }
+                path.removeLast()
             }
         default:
             break
         }
-        for schema in allOf { try schema.validate(value, at: path) }
+        for schema in allOf { try schema.validate(value, path: &path) }
         if !anyOf.isEmpty {
             var firstError: ValidationError?
             for schema in anyOf {
                 do {
-                    try schema.validate(value, at: path)
+                    try schema.validate(value, path: &path)
                     firstError = nil
                     break
                 } catch {
@@ -164,14 +197,25 @@ public final class JSONSchema: Sendable {
             if let firstError { throw firstError }
         }
         if let ifSchema {
-            if (try? ifSchema.validate(value, at: path)) != nil {
-                try thenSchema?.validate(value, at: path)
+            if ifSchema.accepts(value) {
+                try thenSchema?.validate(value, path: &path)
             } else {
-                try elseSchema?.validate(value, at: path)
+                try elseSchema?.validate(value, path: &path)
             }
         }
-        if let notSchema, (try? notSchema.validate(value, at: path)) != nil {
+        if let notSchema, notSchema.accepts(value) {
             throw fail(notSchema.constant.map { "must not be \(CanonicalJSON.string($0))" } ?? "is not allowed here")
+        }
+    }
+
+    /// True when `value` validates (for `if` and `not`, whose errors are never shown).
+    func accepts(_ value: JSONValue) -> Bool {
+        var path: [PathElement] = []
+        do {
+            try validate(value, path: &path)
+            return true
+        } catch {
+            return false
         }
     }
 
@@ -182,8 +226,6 @@ public final class JSONSchema: Sendable {
         default: return value.typeName == type
         }
     }
-
-    static func join(_ path: String, _ name: String) -> String { path.isEmpty ? name : path + "." + name }
 
     static func show(_ number: Double) -> String {
         number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)

@@ -109,30 +109,36 @@ public final class Ledger: Sendable {
         let warnings: [String]
     }
 
-    /// Runs on the writer thread, in a nested transaction: a throw undoes the whole request.
+    /// Runs on the writer thread inside the commit's transaction. Every check comes
+    /// before the first write, so a request that fails leaves nothing behind.
     static func apply(_ batch: [PreparedEvent], expected: [(EntityCode, Int64)], to log: LogTransaction) throws -> AppendResult {
         for (entity, count) in expected {
-            let actual = try log.counter(Counters.entityEvents(entity.code))
+            let actual = try log.seqs(stream: entity.code).count
             guard actual == count else {
                 throw LedgerError(.versionMismatch, "entity \(entity.code) has \(actual) event(s), expected \(count)", field: "expectedVersion.\(entity.code)")
             }
         }
-        var appended: [AppendedEvent] = []
+        // Phase 1: checks. `earlier` holds this request's new events, which later ones may reference.
+        var earlier: [String: IdTag] = [:]
+        var duplicates: [Int: StoredRecord] = [:]
         for (index, item) in batch.enumerated() {
             let event = item.event
+            guard earlier[event.eventId] == nil else {
+                throw LedgerError(.invalidField, "eventId '\(event.eventId)' appears twice in this request", field: "events[\(index)].eventId")
+            }
             if let existing = try log.lookup(id: event.eventId) {
                 guard existing.contentDigest == LogTransaction.contentDigest(item.content) else {
                     throw LedgerError(.conflict, "eventId '\(event.eventId)' is stored (seq \(existing.seq)) with different content", field: "events[\(index)].eventId")
                 }
-                guard let record = try log.record(seq: existing.seq), let header = record.header else {
+                guard let record = try log.record(seq: existing.seq) else {
                     throw LedgerError(.internal, "eventId '\(event.eventId)' points to a missing record")
                 }
-                appended.append(AppendedEvent(eventId: event.eventId, seq: record.seq, recordedAt: header.recordedAt, hashHex: record.hashHex, duplicate: true, warnings: []))
+                duplicates[index] = record
                 continue
             }
             for (refIndex, ref) in event.refs.enumerated() {
                 let field = "events[\(index)].refs[\(refIndex)]"
-                guard let target = try log.lookup(id: ref), let tag = IdTag(target.tag) else {
+                guard let tag = try earlier[ref] ?? log.lookup(id: ref).flatMap({ IdTag($0.tag) }) else {
                     throw LedgerError(.unknownRef, "no event '\(ref)' in the ledger", field: field)
                 }
                 guard event.kind.refRule.targets.contains(tag.kind) else {
@@ -143,16 +149,29 @@ public final class Ledger: Sendable {
                     throw LedgerError(.ruleViolation, "'\(ref)' is a record of another entity (\(tag.entity))", field: field)
                 }
             }
-            if !(try log.hasStream(event.entity.code)) { try log.increment(Counters.entities) }
+            earlier[event.eventId] = IdTag(kind: event.kind, entity: event.entity.code)
+        }
+
+        // Phase 2: writes.
+        var appended: [AppendedEvent] = []
+        appended.reserveCapacity(batch.count)
+        var counts: [String: UInt64] = [:]
+        for (index, item) in batch.enumerated() {
+            let event = item.event
+            if let record = duplicates[index] {
+                appended.append(AppendedEvent(eventId: event.eventId, seq: record.seq, recordedAt: record.header!.recordedAt, hashHex: record.hashHex, duplicate: true, warnings: []))
+                continue
+            }
+            if !(try log.hasStream(event.entity.code)) { counts[Counters.entities, default: 0] += 1 }
             let record = try log.append(
                 id: event.eventId, stream: event.entity.code, content: item.content,
                 tag: IdTag(kind: event.kind, entity: event.entity.code).bytes)
-            try log.increment(Counters.kind(event.kind))
-            try log.increment(Counters.entityEvents(event.entity.code))
+            counts[Counters.kind(event.kind), default: 0] += 1
             appended.append(AppendedEvent(
                 eventId: event.eventId, seq: record.seq, recordedAt: record.header!.recordedAt,
                 hashHex: record.hashHex, duplicate: false, warnings: item.warnings))
         }
+        for (name, added) in counts { try log.increment(name, by: added) }
         return AppendResult(appended: appended)
     }
 }
@@ -182,5 +201,4 @@ struct IdTag {
 enum Counters {
     static let entities = "entities"
     static func kind(_ kind: EventKind) -> String { "kind." + kind.rawValue }
-    static func entityEvents(_ entity: String) -> String { "entity." + entity }
 }

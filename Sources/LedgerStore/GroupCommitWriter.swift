@@ -29,9 +29,15 @@ public struct CommitStatistics: Sendable {
 /// The single writer of a ``LogStore``, committing many jobs in one durable transaction.
 ///
 /// Jobs wait in a bounded queue. The writer thread takes every waiting job (up to the
-/// per-commit bounds), runs each in a nested transaction — so a job that throws leaves no
-/// trace while the others go on — then commits once with sync. Each job's completion runs
-/// only after that commit is durable, or with the error that kept it from being durable.
+/// per-commit bounds), runs them one after another in one write transaction, and commits.
+/// A job must make all its checks before its first write: one that throws before writing
+/// fails alone, while the others go on.
+///
+/// Durability is pipelined. A commit flushes its data pages but not its meta page
+/// (`MDB_NOMETASYNC`); the next commit's flush, on the same file, makes it durable. So the
+/// jobs of commit N are answered right after commit N+1 returns, or, when nothing else is
+/// waiting, after an explicit flush. No job is answered before its commit is on stable
+/// storage; under load each commit costs one flush instead of LMDB's usual two.
 public final class GroupCommitWriter: @unchecked Sendable {
     /// Limits of the writer. Every bound is explicit.
     public struct Limits: Sendable {
@@ -61,6 +67,10 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private var finished = false
     private var statistics = CommitStatistics()
     private var commitObservers: [@Sendable (LogHead) -> Void] = []
+    /// Committed jobs whose commit is not yet known durable, with their outcomes.
+    private var awaitingFlush: [(Job, Error?)] = []
+    /// The head of the last commit in `awaitingFlush`.
+    private var awaitingHead: LogHead?
 
     /// Starts the writer thread.
     /// - Parameters:
@@ -133,11 +143,13 @@ public final class GroupCommitWriter: @unchecked Sendable {
         return statistics
     }
 
-    private func takeBatch() -> [Job]? {
+    /// The next jobs to commit: waits for some when `wait`, else returns what is there
+    /// (possibly none). `nil` once stopping with nothing left.
+    private func takeBatch(wait: Bool) -> [Job]? {
         condition.lock()
         defer { condition.unlock() }
-        while queue.count == queueHead && !stopping { condition.wait() }
-        if queue.count == queueHead { return nil }
+        while wait && queue.count == queueHead && !stopping { condition.wait() }
+        if queue.count == queueHead { return wait ? nil : [] }
         var batch: [Job] = []
         var weight = 0
         while queueHead < queue.count, batch.count < limits.maximumJobsPerCommit {
@@ -155,48 +167,119 @@ public final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private func run() {
-        while let batch = takeBatch() {
-            commit(batch)
+        while let batch = takeBatch(wait: awaitingFlush.isEmpty) {
+            if batch.isEmpty {
+                flushAwaiting()
+                continue
+            }
+            let outcome = commit(batch)
+            if outcome.committed && outcome.wrote {
+                // This commit's flush made every earlier commit durable.
+                completeAwaiting()
+                awaitingFlush = Array(zip(batch, outcome.errors))
+                awaitingHead = outcome.head
+            } else if outcome.committed {
+                // Nothing written (duplicates, refused jobs): answers still rest on earlier commits.
+                awaitingFlush += zip(batch, outcome.errors)
+            } else {
+                for (job, error) in zip(batch, outcome.errors) { job.complete(error) }
+                flushAwaiting()
+            }
         }
+        flushAwaiting()
         condition.lock()
         finished = true
         condition.broadcast()
         condition.unlock()
     }
 
-    private func commit(_ batch: [Job]) {
+    /// Makes the awaiting commits durable with an explicit flush, then answers them.
+    private func flushAwaiting() {
+        guard !awaitingFlush.isEmpty else { return }
+        do {
+            try store.sync()
+            completeAwaiting()
+        } catch {
+            // The commits are in the file but not known durable: say so, never "ok".
+            logger.critical("flush.failed", metadata: ["error": "\(error)", "jobs": "\(awaitingFlush.count)"])
+            let failure = WriterError.commitFailed("the flush to disk failed (\(error)); the events may or may not be stored: resubmit them, eventIds make that safe")
+            for (job, _) in awaitingFlush { job.complete(failure) }
+            awaitingFlush.removeAll()
+            awaitingHead = nil
+        }
+    }
+
+    /// Answers the awaiting jobs (their commit is durable) and tells the observers.
+    private func completeAwaiting() {
+        for (job, error) in awaitingFlush { job.complete(error) }
+        awaitingFlush.removeAll(keepingCapacity: true)
+        if let head = awaitingHead {
+            let observers = condition.withLock { commitObservers }
+            for observer in observers { observer(head) }
+            awaitingHead = nil
+        }
+    }
+
+    /// Runs the jobs in one write transaction and commits it with sync.
+    ///
+    /// A job that throws before writing simply fails. A job that throws after writing
+    /// (its checks were not all done first) would leave part of itself behind, so the
+    /// transaction is dropped and the batch runs again without it. A full store fails
+    /// the whole batch: nothing of it is written.
+    private struct CommitOutcome {
+        let errors: [Error?]
+        let committed: Bool
+        /// True when the commit wrote pages (and so flushed the file).
+        let wrote: Bool
+        let head: LogHead?
+    }
+
+    private func commit(_ batch: [Job]) -> CommitOutcome {
         let started = DispatchTime.now().uptimeNanoseconds
+        var wrote = false
         var outcomes: [Error?] = []
-        outcomes.reserveCapacity(batch.count)
+        var excluded: [Int: Error] = [:]
         var committed = false
         var head: LogHead?
-        do {
-            let parent = try store.beginWrite(parent: nil)
-            for job in batch {
-                let child = try store.beginWrite(parent: parent)
-                do {
-                    let view = try LogTransaction(transaction: child, databases: store.databases, recordedAtMilliseconds: clock())
-                    try job.apply(view)
-                    try child.commit()
-                    outcomes.append(nil)
-                } catch let error as LMDBError where error.isMapFull {
-                    child.abort()
-                    outcomes.append(WriterError.storeFull)
-                } catch {
-                    child.abort()
-                    outcomes.append(error)
+        attempt: while true {
+            outcomes.removeAll(keepingCapacity: true)
+            do {
+                let transaction = try store.beginWrite(parent: nil)
+                let view = try LogTransaction(transaction: transaction, databases: store.databases, recordedAtMilliseconds: clock())
+                for (index, job) in batch.enumerated() {
+                    if let error = excluded[index] {
+                        outcomes.append(error)
+                        continue
+                    }
+                    let writesBefore = view.writeCount
+                    do {
+                        try job.apply(view)
+                        outcomes.append(nil)
+                    } catch let error as LMDBError where error.isMapFull {
+                        throw error
+                    } catch {
+                        guard view.writeCount == writesBefore else {
+                            logger.warning("commit.job_failed_after_writing", metadata: ["error": "\(error)"])
+                            excluded[index] = error
+                            transaction.abort()
+                            continue attempt
+                        }
+                        outcomes.append(error)
+                    }
                 }
+                try view.storeHead()
+                head = view.head
+                wrote = view.writeCount > 0
+                try transaction.commit()
+                committed = true
+            } catch where (error as? LMDBError)?.isMapFull == true {
+                logger.error("store.full", metadata: ["commit.batch_size": "\(batch.count)"])
+                outcomes = batch.map { _ in WriterError.storeFull }
+            } catch {
+                logger.error("commit.failed", metadata: ["error": "\(error)", "commit.batch_size": "\(batch.count)"])
+                outcomes = batch.map { _ in WriterError.commitFailed("\(error)") }
             }
-            let view = try LogTransaction(transaction: parent, databases: store.databases, recordedAtMilliseconds: nil)
-            head = view.head
-            try parent.commit()
-            committed = true
-        } catch where error.isMapFull {
-            logger.error("store.full", metadata: ["commit.batch_size": "\(batch.count)"])
-            outcomes = batch.map { _ in WriterError.storeFull }
-        } catch {
-            logger.error("commit.failed", metadata: ["error": "\(error)", "commit.batch_size": "\(batch.count)"])
-            outcomes = batch.map { _ in WriterError.commitFailed("\(error)") }
+            break
         }
         assert(outcomes.count == batch.count)
         let elapsedMicroseconds = Int((DispatchTime.now().uptimeNanoseconds - started) / 1000)
@@ -211,12 +294,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
         }
         statistics.recentCommitMicroseconds.append(elapsedMicroseconds)
         statistics.recentBatchJobs.append(batch.count)
-        let observers = commitObservers
         condition.unlock()
-
-        for (job, outcome) in zip(batch, outcomes) { job.complete(outcome) }
-        if committed, let head {
-            for observer in observers { observer(head) }
-        }
+        return CommitOutcome(errors: outcomes, committed: committed, wrote: wrote, head: head)
     }
 }

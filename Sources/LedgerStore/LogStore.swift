@@ -78,6 +78,9 @@ public final class LogStore: Sendable {
     /// The configured limit of the data file.
     public func mapSizeBytes() -> Int { environment.mapSizeBytes() }
 
+    /// Flushes every commit so far to stable storage.
+    func sync() throws(LMDBError) { try environment.sync() }
+
     /// Opens a write transaction; only ``GroupCommitWriter`` calls this.
     func beginWrite(parent: LMDBTransaction?) throws(LMDBError) -> LMDBTransaction {
         try LMDBTransaction(environment: environment, parent: parent, readOnly: false)

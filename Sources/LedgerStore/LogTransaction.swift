@@ -39,6 +39,10 @@ public final class LogTransaction {
     /// The head as of this transaction (advanced by `append`).
     public private(set) var head: LogHead
     private let recordedAtMilliseconds: Int64?
+    /// True when appends moved the head since it was last stored.
+    private var headChanged = false
+    /// Writes made through this view (the writer uses it to tell whether a failed job wrote).
+    public private(set) var writeCount = 0
 
     init(transaction: LMDBTransaction, databases: LogDatabases, recordedAtMilliseconds: Int64?) throws(LMDBError) {
         self.transaction = transaction
@@ -131,6 +135,7 @@ public final class LogTransaction {
     public func increment(_ name: String, by amount: UInt64 = 1) throws(LMDBError) {
         precondition(recordedAtMilliseconds != nil, "increment outside the writer")
         let value = try counter(name) + amount
+        writeCount += 1
         try transaction.put(databases.counters, Array(name.utf8), BigEndian.bytes(value))
     }
 
@@ -159,14 +164,22 @@ public final class LogTransaction {
         canonical.append(contentsOf: content[1...])
         let hash = Digest.sha256(canonical)
 
+        writeCount += 1
         try transaction.put(databases.records, BigEndian.bytes(seq), hash + canonical, append: true)
         try transaction.put(databases.ids, Array(id.utf8), BigEndian.bytes(seq) + Digest.sha256(content) + tag)
         try transaction.put(databases.streams, Array(stream.utf8) + [0] + BigEndian.bytes(seq), [])
         let newHead = LogHead(seq: seq, hash: hash, recordedAtMilliseconds: recordedAt)
-        try transaction.put(databases.meta, LogDatabases.headKey, newHead.encode())
         assert(newHead.seq == head.seq + 1, "seq must stay gap-free")
         head = newHead
+        headChanged = true
         return StoredRecord(seq: seq, hash: hash, canonical: canonical)
+    }
+
+    /// Stores the head after appends; the writer calls it once per job, before committing.
+    func storeHead() throws(LMDBError) {
+        guard headChanged else { return }
+        try transaction.put(databases.meta, LogDatabases.headKey, head.encode())
+        headChanged = false
     }
 
     /// The SHA-256 of content, as kept in the id index, for duplicate checks.

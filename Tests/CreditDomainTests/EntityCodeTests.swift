@@ -72,3 +72,16 @@ import Testing
         #expect(CivilDate(text) == nil)
     }
 }
+
+@Suite struct EntityCodeBuilderTests {
+    @Test func buildsCodesThatValidateWithoutWarnings() throws {
+        for index in [0, 1, 42, 99_999_999] {
+            let body = String(String(index).reversed()).padding(toLength: 8, withPad: "0", startingAt: 0)
+            let code = EntityCode.makeUSCC(region: "110105", organisationBody: body)
+            let entity = try EntityCode(validating: code)
+            #expect(entity.kind == .organisation)
+            #expect(entity.warnings.isEmpty, "\(code)")
+        }
+        #expect(EntityCode.makeUSCC(region: "110000", organisationBody: "60003734") == "91110000600037341L")
+    }
+}

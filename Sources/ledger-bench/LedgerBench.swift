@@ -1,0 +1,108 @@
+import ArgumentParser
+import CreditDomain
+import Foundation
+import LedgerJSON
+import LedgerProtocol
+
+/// `ledger-bench`: the load generator behind `Tools/bench` (not shipped).
+@main
+struct LedgerBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ledger-bench", abstract: "Load generator for CreditLedger benchmarks.",
+        subcommands: [AppendLoad.self])
+}
+
+/// Appends from many connections, one request outstanding per connection, and reports
+/// events/s and request latency. Bounded by a request count and a time cap.
+struct AppendLoad: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "append")
+
+    @Option var socket: String
+    @Option(help: "Concurrent connections.") var clients = 1
+    @Option(help: "Events per append request.") var batch = 1
+    @Option(help: "Requests per connection.") var requests = 1000
+    @Option(help: "Stop after this many seconds even if requests remain.") var maxSeconds = 30.0
+    @Option(help: "Distinct entities the events are spread over.") var entities = 5000
+    @Option(help: "Makes eventIds unique across runs on one store.") var prefix = "bench"
+
+    func run() throws {
+        let codes = (0..<entities).map { index in
+            EntityCode.makeUSCC(region: "110105", organisationBody: String(format: "%08d", index * 7919 % 100_000_000))
+        }
+        let started = Date()
+        let deadline = started.addingTimeInterval(maxSeconds)
+        let recorder = Recorder()
+        let group = DispatchGroup()
+        for client in 0..<clients {
+            group.enter()
+            let thread = Thread { [self] in
+                defer { group.leave() }
+                do {
+                    let connection = try LineClient(socketPath: socket)
+                    connection.setReceiveTimeout(seconds: 60)
+                    var latencies: [UInt64] = []
+                    latencies.reserveCapacity(requests)
+                    var events = 0
+                    for request in 0..<requests where Date() < deadline {
+                        var line = Array(#"{"op":"append","events":["#.utf8)
+                        for item in 0..<batch {
+                            if item > 0 { line.append(UInt8(ascii: ",")) }
+                            let index = (client * requests + request) * batch + item
+                            line += Self.event(id: "\(prefix)-\(client)-\(request)-\(item)", entity: codes[index % codes.count], index: index)
+                        }
+                        line += Array("]}\n".utf8)
+                        let sent = DispatchTime.now().uptimeNanoseconds
+                        try connection.send(line)
+                        guard let answer = try connection.readLine() else { throw LineClient.Failure(description: "closed") }
+                        latencies.append(DispatchTime.now().uptimeNanoseconds - sent)
+                        guard answer.starts(with: Array(#"{"id":null,"ok":true"#.utf8)) else {
+                            throw LineClient.Failure(description: String(decoding: answer, as: UTF8.self))
+                        }
+                        events += batch
+                    }
+                    recorder.add(latencies: latencies, events: events)
+                } catch {
+                    recorder.fail("\(error)")
+                }
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        group.wait()
+        let seconds = Date().timeIntervalSince(started)
+        let (latencies, events, failures) = recorder.result()
+        let sorted = latencies.sorted()
+        func percentile(_ p: Double) -> Double {
+            sorted.isEmpty ? 0 : Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e6
+        }
+        print(String(format: "RESULT eps=%.0f rps=%.0f p50_ms=%.3f p99_ms=%.3f events=%d requests=%d seconds=%.2f failures=%d",
+            Double(events) / seconds, Double(sorted.count) / seconds, percentile(0.5), percentile(0.99), events, sorted.count, seconds, failures.count))
+        if let first = failures.first { FileHandle.standardError.write(Data("first failure: \(first)\n".utf8)) }
+    }
+
+    /// A penalty decision of about 400 bytes, like the baselines' payload.
+    static func event(id: String, entity: String, index: Int) -> [UInt8] {
+        let amount = 1000 + index % 200 * 500
+        return Array("""
+            {"eventId":"\(id)","kind":"penalty.imposed","entity":"\(entity)","occurredOn":"2024-0\(1 + index % 9)-1\(index % 10)","source":{"authority":"北京市朝阳区市场监督管理局"},"body":{"decisionNo":"京朝市监罚〔2024〕\(index)号","procedure":"ordinary","measures":[{"type":"fine","amountYuan":\(amount)}],"violation":"销售超过保质期的食品","legalBasis":"《中华人民共和国食品安全法》第一百二十四条","sector":"food"}}
+            """.utf8)
+    }
+}
+
+final class Recorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var latencies: [UInt64] = []
+    private var events = 0
+    private var failures: [String] = []
+
+    func add(latencies more: [UInt64], events count: Int) {
+        lock.withLock {
+            latencies += more
+            events += count
+        }
+    }
+
+    func fail(_ reason: String) { lock.withLock { failures.append(reason) } }
+
+    func result() -> ([UInt64], Int, [String]) { lock.withLock { (latencies, events, failures) } }
+}
