@@ -33,11 +33,11 @@ public struct CommitStatistics: Sendable {
 /// A job must make all its checks before its first write: one that throws before writing
 /// fails alone, while the others go on.
 ///
-/// Durability is pipelined. A commit flushes its data pages but not its meta page
-/// (`MDB_NOMETASYNC`); the next commit's flush, on the same file, makes it durable. So the
-/// jobs of commit N are answered right after commit N+1 returns, or, when nothing else is
-/// waiting, after an explicit flush. No job is answered before its commit is on stable
-/// storage; under load each commit costs one flush instead of LMDB's usual two.
+/// Durability is overlapped. A commit flushes its data pages but not its meta page
+/// (`MDB_NOMETASYNC`), then goes to a second thread, the syncer, which flushes the file
+/// again (`mdb_env_sync`) and only then answers the commit's jobs. Meanwhile the writer
+/// already runs the next batch, so the second flush of LMDB's usual two no longer holds
+/// up the writer. No job is answered before its commit is on stable storage.
 public final class GroupCommitWriter: @unchecked Sendable {
     /// Limits of the writer. Every bound is explicit.
     public struct Limits: Sendable {
@@ -47,6 +47,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
         public var maximumJobsPerCommit: Int = 2048
         /// Sum of job weights (events) in one commit at most; one job may exceed it alone.
         public var maximumWeightPerCommit: Int = 20_000
+
         public init() {}
     }
 
@@ -67,10 +68,13 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private var finished = false
     private var statistics = CommitStatistics()
     private var commitObservers: [@Sendable (LogHead) -> Void] = []
-    /// Committed jobs whose commit is not yet known durable, with their outcomes.
+    /// Committed jobs whose commit is not yet known durable, with their outcomes (syncer's input).
     private var awaitingFlush: [(Job, Error?)] = []
     /// The head of the last commit in `awaitingFlush`.
     private var awaitingHead: LogHead?
+    private let syncCondition = NSCondition()
+    private var writerFinished = false
+    private var syncerFinished = false
 
     /// Starts the writer thread.
     /// - Parameters:
@@ -87,6 +91,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
         let thread = Thread { [self] in self.run() }
         thread.name = "ledger-writer"
         thread.start()
+        let syncer = Thread { [self] in self.runSyncer() }
+        syncer.name = "ledger-syncer"
+        syncer.start()
     }
 
     /// Calls `observer` on the writer thread after every durable commit, with the new head.
@@ -134,6 +141,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
         condition.broadcast()
         while !finished { condition.wait() }
         condition.unlock()
+        syncCondition.lock()
+        while !syncerFinished { syncCondition.wait() }
+        syncCondition.unlock()
     }
 
     /// A copy of the commit figures.
@@ -143,13 +153,13 @@ public final class GroupCommitWriter: @unchecked Sendable {
         return statistics
     }
 
-    /// The next jobs to commit: waits for some when `wait`, else returns what is there
-    /// (possibly none). `nil` once stopping with nothing left.
-    private func takeBatch(wait: Bool) -> [Job]? {
+    /// The next jobs to commit, waiting for some; `nil` once stopping with nothing left.
+    private func takeBatch() -> [Job]? {
         condition.lock()
         defer { condition.unlock() }
-        while wait && queue.count == queueHead && !stopping { condition.wait() }
-        if queue.count == queueHead { return wait ? nil : [] }
+        while queue.count == queueHead && !stopping { condition.wait() }
+        if queue.count == queueHead { return nil }
+
         var batch: [Job] = []
         var weight = 0
         while queueHead < queue.count, batch.count < limits.maximumJobsPerCommit {
@@ -167,56 +177,59 @@ public final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private func run() {
-        while let batch = takeBatch(wait: awaitingFlush.isEmpty) {
-            if batch.isEmpty {
-                flushAwaiting()
-                continue
-            }
+        while let batch = takeBatch() {
             let outcome = commit(batch)
-            if outcome.committed && outcome.wrote {
-                // This commit's flush made every earlier commit durable.
-                completeAwaiting()
-                awaitingFlush = Array(zip(batch, outcome.errors))
-                awaitingHead = outcome.head
-            } else if outcome.committed {
-                // Nothing written (duplicates, refused jobs): answers still rest on earlier commits.
+            if outcome.committed {
+                // Answers wait for the syncer's flush, even for jobs that wrote nothing:
+                // they may rest on a commit that is not yet durable.
+                syncCondition.lock()
                 awaitingFlush += zip(batch, outcome.errors)
+                if outcome.wrote { awaitingHead = outcome.head }
+                syncCondition.signal()
+                syncCondition.unlock()
             } else {
                 for (job, error) in zip(batch, outcome.errors) { job.complete(error) }
-                flushAwaiting()
             }
         }
-        flushAwaiting()
+        syncCondition.lock()
+        writerFinished = true
+        syncCondition.signal()
+        syncCondition.unlock()
         condition.lock()
         finished = true
         condition.broadcast()
         condition.unlock()
     }
 
-    /// Makes the awaiting commits durable with an explicit flush, then answers them.
-    private func flushAwaiting() {
-        guard !awaitingFlush.isEmpty else { return }
-        do {
-            try store.sync()
-            completeAwaiting()
-        } catch {
-            // The commits are in the file but not known durable: say so, never "ok".
-            logger.critical("flush.failed", metadata: ["error": "\(error)", "jobs": "\(awaitingFlush.count)"])
-            let failure = WriterError.commitFailed("the flush to disk failed (\(error)); the events may or may not be stored: resubmit them, eventIds make that safe")
-            for (job, _) in awaitingFlush { job.complete(failure) }
-            awaitingFlush.removeAll()
+    /// The syncer: flushes the file after commits and answers their jobs.
+    private func runSyncer() {
+        while true {
+            syncCondition.lock()
+            while awaitingFlush.isEmpty && !writerFinished { syncCondition.wait() }
+            if awaitingFlush.isEmpty && writerFinished {
+                syncerFinished = true
+                syncCondition.broadcast()
+                syncCondition.unlock()
+                return
+            }
+            let jobs = awaitingFlush
+            let head = awaitingHead
+            awaitingFlush.removeAll(keepingCapacity: true)
             awaitingHead = nil
-        }
-    }
-
-    /// Answers the awaiting jobs (their commit is durable) and tells the observers.
-    private func completeAwaiting() {
-        for (job, error) in awaitingFlush { job.complete(error) }
-        awaitingFlush.removeAll(keepingCapacity: true)
-        if let head = awaitingHead {
-            let observers = condition.withLock { commitObservers }
-            for observer in observers { observer(head) }
-            awaitingHead = nil
+            syncCondition.unlock()
+            do {
+                try store.sync()
+                for (job, error) in jobs { job.complete(error) }
+                if let head {
+                    let observers = condition.withLock { commitObservers }
+                    for observer in observers { observer(head) }
+                }
+            } catch {
+                // The commits are in the file but not known durable: say so, never "ok".
+                logger.critical("flush.failed", metadata: ["error": "\(error)", "jobs": "\(jobs.count)"])
+                let failure = WriterError.commitFailed("the flush to disk failed (\(error)); the events may or may not be stored: resubmit them, eventIds make that safe")
+                for (job, _) in jobs { job.complete(failure) }
+            }
         }
     }
 
