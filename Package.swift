@@ -64,6 +64,8 @@ let package = Package(
         .executableTarget(name: "ledger-bench", dependencies: [
             "LedgerJSON", "LedgerProtocol", "CreditDomain",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
 
         .testTarget(name: "LedgerJSONTests", dependencies: ["LedgerJSON"]),

@@ -30,47 +30,24 @@ struct AppendLoad: ParsableCommand {
             EntityCode.makeUSCC(region: "110105", organisationBody: String(format: "%08d", index * 7919 % 100_000_000))
         }
         let started = Date()
-        let deadline = started.addingTimeInterval(maxSeconds)
-        let recorder = Recorder()
-        let group = DispatchGroup()
-        for client in 0..<clients {
-            group.enter()
-            let thread = Thread { [self] in
-                defer { group.leave() }
-                do {
-                    let connection = try LineClient(socketPath: socket)
-                    connection.setReceiveTimeout(seconds: 60)
-                    var latencies: [UInt64] = []
-                    latencies.reserveCapacity(requests)
-                    var events = 0
-                    for request in 0..<requests where Date() < deadline {
-                        var line = Array(#"{"op":"append","events":["#.utf8)
-                        for item in 0..<batch {
-                            if item > 0 { line.append(UInt8(ascii: ",")) }
-                            let index = (client * requests + request) * batch + item
-                            line += Self.event(id: "\(prefix)-\(client)-\(request)-\(item)", entity: codes[index % codes.count], index: index)
-                        }
-                        line += Array("]}\n".utf8)
-                        let sent = DispatchTime.now().uptimeNanoseconds
-                        try connection.send(line)
-                        guard let answer = try connection.readLine() else { throw LineClient.Failure(description: "closed") }
-                        latencies.append(DispatchTime.now().uptimeNanoseconds - sent)
-                        guard answer.starts(with: Array(#"{"id":null,"ok":true"#.utf8)) else {
-                            throw LineClient.Failure(description: String(decoding: answer, as: UTF8.self))
-                        }
-                        events += batch
-                    }
-                    recorder.add(latencies: latencies, events: events)
-                } catch {
-                    recorder.fail("\(error)")
-                }
+        let batch = self.batch
+        let requests = self.requests
+        let prefix = self.prefix
+        let load = EventLoopLoad(requestsPerConnection: requests, maxSeconds: maxSeconds) { client, request in
+            var line = Array(#"{"op":"append","events":["#.utf8)
+            for item in 0..<batch {
+                if item > 0 { line.append(UInt8(ascii: ",")) }
+                let index = (client * requests + request) * batch + item
+                line += Self.event(id: "\(prefix)-\(client)-\(request)-\(item)", entity: codes[index % codes.count], index: index)
             }
-            thread.stackSize = 1 << 20
-            thread.start()
+            line += Array("]}\n".utf8)
+            return line
         }
-        group.wait()
+        let outcome = try load.run(socketPath: socket, connections: clients)
+        let latencies = outcome.latenciesNanoseconds
+        let failures = outcome.failures
+        let events = (latencies.count - failures.count) * batch
         let seconds = Date().timeIntervalSince(started)
-        let (latencies, events, failures) = recorder.result()
         let sorted = latencies.sorted()
         func percentile(_ p: Double) -> Double {
             sorted.isEmpty ? 0 : Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e6
@@ -87,22 +64,4 @@ struct AppendLoad: ParsableCommand {
             {"eventId":"\(id)","kind":"penalty.imposed","entity":"\(entity)","occurredOn":"2024-0\(1 + index % 9)-1\(index % 10)","source":{"authority":"北京市朝阳区市场监督管理局"},"body":{"decisionNo":"京朝市监罚〔2024〕\(index)号","procedure":"ordinary","measures":[{"type":"fine","amountYuan":\(amount)}],"violation":"销售超过保质期的食品","legalBasis":"《中华人民共和国食品安全法》第一百二十四条","sector":"food"}}
             """.utf8)
     }
-}
-
-final class Recorder: @unchecked Sendable {
-    private let lock = NSLock()
-    private var latencies: [UInt64] = []
-    private var events = 0
-    private var failures: [String] = []
-
-    func add(latencies more: [UInt64], events count: Int) {
-        lock.withLock {
-            latencies += more
-            events += count
-        }
-    }
-
-    func fail(_ reason: String) { lock.withLock { failures.append(reason) } }
-
-    func result() -> ([UInt64], Int, [String]) { lock.withLock { (latencies, events, failures) } }
 }
