@@ -26,7 +26,7 @@ public struct EventEnvelope: Sendable {
             throw ValidationError(.invalidField, "unknown member '\(name)'", field: name)
         }
         let eventId = try Self.requiredString(value, "eventId")
-        guard (1...Self.maximumEventIdCharacters).contains(eventId.count), eventId.utf8.count <= Self.maximumEventIdBytes,
+        guard (1...Self.maximumEventIdCharacters).contains(eventId.unicodeScalars.count), eventId.utf8.count <= Self.maximumEventIdBytes,
             !eventId.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
         else {
             throw ValidationError(.invalidField, "eventId must be 1 to 128 characters (at most 384 UTF-8 bytes) without control characters", field: "eventId")
@@ -67,7 +67,7 @@ public struct EventEnvelope: Sendable {
         guard let authorityValue = value["authority"] else {
             throw ValidationError(.missingField, "source.authority is required", field: "source.authority")
         }
-        guard let authority = authorityValue.stringValue, !authority.isEmpty, authority.count <= maximumAuthorityCharacters else {
+        guard let authority = authorityValue.stringValue, !authority.isEmpty, authority.unicodeScalars.count <= maximumAuthorityCharacters else {
             throw ValidationError(.invalidField, "source.authority must be a non-empty string of at most 256 characters", field: "source.authority")
         }
         var normal: [(String, JSONValue)] = [("authority", .string(authority))]
@@ -90,7 +90,7 @@ public struct EventEnvelope: Sendable {
         if let value, !value.isNull {
             guard let array = value.arrayValue else { throw ValidationError(.invalidField, "refs must be an array of eventIds", field: "refs") }
             for (index, element) in array.enumerated() {
-                guard let ref = element.stringValue, !ref.isEmpty, ref.count <= maximumEventIdCharacters else {
+                guard let ref = element.stringValue, !ref.isEmpty, ref.unicodeScalars.count <= maximumEventIdCharacters else {
                     throw ValidationError(.invalidField, "each ref must be an eventId", field: "refs[\(index)]")
                 }
                 guard !refs.contains(ref) else { throw ValidationError(.invalidField, "ref '\(ref)' is repeated", field: "refs[\(index)]") }

@@ -145,7 +145,8 @@ public final class JSONSchema: Sendable {
         switch value {
         case let .string(string):
             if minimumLength != nil || maximumLength != nil {
-                let count = string.count
+                // JSON Schema counts code points, not grapheme clusters.
+                let count = string.unicodeScalars.count
                 if let minimumLength, count < minimumLength { throw fail("must have at least \(minimumLength) character(s)") }
                 if let maximumLength, count > maximumLength { throw fail("must have at most \(maximumLength) characters") }
             }

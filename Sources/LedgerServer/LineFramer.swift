@@ -14,6 +14,8 @@ final class LineFramer: ByteToMessageDecoder {
     private let maximumLineBytes: Int
     /// True while skipping the rest of a line that was too long.
     private var discarding = false
+    /// Bytes of the current partial line already searched for `\n` (not searched again).
+    private var scanned = 0
 
     init(maximumLineBytes: Int) {
         precondition(maximumLineBytes > 0)
@@ -21,7 +23,9 @@ final class LineFramer: ByteToMessageDecoder {
     }
 
     func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        if let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
+        let view = buffer.readableBytesView
+        if let newline = view[(view.startIndex + min(scanned, view.count))...].firstIndex(of: UInt8(ascii: "\n")) {
+            scanned = 0
             let length = newline - buffer.readerIndex
             if discarding {
                 buffer.moveReaderIndex(forwardBy: length + 1)
@@ -36,12 +40,14 @@ final class LineFramer: ByteToMessageDecoder {
             }
             return .continue
         }
+        scanned = buffer.readableBytes
         if buffer.readableBytes > maximumLineBytes {
             if !discarding {
                 discarding = true
                 context.fireChannelRead(wrapInboundOut(.tooLong))
             }
             buffer.moveReaderIndex(to: buffer.writerIndex)
+            scanned = 0
         }
         return .needMoreData
     }
