@@ -31,22 +31,19 @@ public final class LogStore: Sendable {
         environment = try LMDBEnvironment(directory: directory, mapSizeBytes: mapSizeBytes, readOnly: readOnly)
         databases = LogDatabases(
             records: try environment.openDatabase("log.records", create: !readOnly),
-            ids: try environment.openDatabase("log.ids", create: !readOnly),
-            streams: try environment.openDatabase("log.streams", create: !readOnly),
-            meta: try environment.openDatabase("log.meta", create: !readOnly),
-            counters: try environment.openDatabase("log.counters", create: !readOnly))
+            index: try environment.openDatabase("log.index", create: !readOnly))
         try checkFormat()
     }
 
     private func checkFormat() throws {
         let transaction = try LMDBTransaction(environment: environment, parent: nil, readOnly: readOnly)
         defer { transaction.abort() }
-        let format = try transaction.get(databases.meta, LogDatabases.formatKey).map { String(decoding: $0, as: UTF8.self) }
+        let format = try transaction.get(databases.index, LogDatabases.Key.format).map { String(decoding: $0, as: UTF8.self) }
         switch format {
         case Self.formatName?:
             return
         case nil where !readOnly:
-            try transaction.put(databases.meta, LogDatabases.formatKey, Array(Self.formatName.utf8))
+            try transaction.put(databases.index, LogDatabases.Key.format, Array(Self.formatName.utf8))
             try transaction.commit()
         case nil:
             throw LogError.incompatibleFormat("no format marker: not a CreditLedger store")

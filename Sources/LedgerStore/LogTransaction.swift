@@ -1,20 +1,28 @@
 import CLMDB
 
 /// The databases of the chained log inside one LMDB environment.
+///
+/// Two B-trees: the records, and one index tree whose keys begin with a one-byte prefix
+/// naming the index. One tree instead of four means fewer pages rewritten per commit
+/// (LMDB copies every page on the path to a changed leaf, and each tree's root).
 struct LogDatabases: Sendable {
     /// seq (8 bytes, big-endian) → hash (32 bytes) + canonical record bytes.
     let records: MDB_dbi
-    /// id (UTF-8) → seq (8 bytes) + SHA-256 of the appended content (32 bytes) + tag.
-    let ids: MDB_dbi
-    /// stream key (UTF-8) + 0x00 + seq (8 bytes) → empty.
-    let streams: MDB_dbi
-    /// "head" → LogHead; "format" → the on-disk format name.
-    let meta: MDB_dbi
-    /// counter name (UTF-8) → value (8 bytes, big-endian); kept in step with the log.
-    let counters: MDB_dbi
+    /// The index tree, holding the `Key` kinds below.
+    let index: MDB_dbi
 
-    static let headKey = Array("head".utf8)
-    static let formatKey = Array("format".utf8)
+    enum Key {
+        /// 0x01 + id (UTF-8) → seq (8 bytes) + SHA-256 of the appended content (32 bytes) + tag.
+        static func id(_ id: String) -> [UInt8] { [0x01] + Array(id.utf8) }
+        /// 0x02 + stream key (UTF-8) + 0x00 + seq (8 bytes) → empty.
+        static func stream(_ stream: String) -> [UInt8] { [0x02] + Array(stream.utf8) + [0] }
+        /// 0x03 + counter name (UTF-8) → value (8 bytes, big-endian); kept in step with the log.
+        static func counter(_ name: String) -> [UInt8] { [0x03] + Array(name.utf8) }
+        /// 0x04 "head" → LogHead.
+        static let head: [UInt8] = [0x04] + Array("head".utf8)
+        /// 0x04 "format" → the on-disk format name.
+        static let format: [UInt8] = [0x04] + Array("format".utf8)
+    }
 }
 
 /// Errors of the log itself (not of LMDB).
@@ -48,7 +56,7 @@ public final class LogTransaction {
         self.transaction = transaction
         self.databases = databases
         self.recordedAtMilliseconds = recordedAtMilliseconds
-        let stored = try transaction.get(databases.meta, LogDatabases.headKey)
+        let stored = try transaction.get(databases.index, LogDatabases.Key.head)
         self.head = stored.flatMap { LogHead(decoding: $0) } ?? .empty
     }
 
@@ -62,7 +70,7 @@ public final class LogTransaction {
 
     /// Where `id` is stored, or `nil`.
     public func lookup(id: String) throws(LMDBError) -> IdEntry? {
-        try transaction.withValue(databases.ids, Array(id.utf8)) { value in
+        try transaction.withValue(databases.index, LogDatabases.Key.id(id)) { value in
             guard let value, value.count >= 40 else { return nil }
             return IdEntry(seq: BigEndian.uint64(value[0..<8]), contentDigest: Array(value[8..<40]), tag: Array(value[40...]))
         }
@@ -89,9 +97,9 @@ public final class LogTransaction {
 
     /// The seqs of a stream's records, ascending, up to `maximumSeq`.
     public func seqs(stream: String, upTo maximumSeq: UInt64 = .max) throws -> [UInt64] {
-        let prefix = Array(stream.utf8) + [0]
+        let prefix = LogDatabases.Key.stream(stream)
         var output: [UInt64] = []
-        try transaction.scan(databases.streams, from: prefix) { key, _ in
+        try transaction.scan(databases.index, from: prefix) { key, _ in
             guard key.count == prefix.count + 8, key.starts(with: prefix) else { return false }
             let seq = BigEndian.uint64(key[prefix.count...])
             guard seq <= maximumSeq else { return false }
@@ -103,9 +111,9 @@ public final class LogTransaction {
 
     /// True when the stream has at least one record.
     public func hasStream(_ stream: String) throws -> Bool {
-        let prefix = Array(stream.utf8) + [0]
+        let prefix = LogDatabases.Key.stream(stream)
         var found = false
-        try transaction.scan(databases.streams, from: prefix) { key, _ in
+        try transaction.scan(databases.index, from: prefix) { key, _ in
             found = key.starts(with: prefix)
             return false
         }
@@ -114,18 +122,18 @@ public final class LogTransaction {
 
     /// The value of a counter (0 when never incremented).
     public func counter(_ name: String) throws(LMDBError) -> UInt64 {
-        try transaction.withValue(databases.counters, Array(name.utf8)) { value in
+        try transaction.withValue(databases.index, LogDatabases.Key.counter(name)) { value in
             value.map { BigEndian.uint64($0) } ?? 0
         }
     }
 
     /// Every counter whose name starts with `prefix`, by name.
     public func counters(prefix: String) throws -> [(String, UInt64)] {
-        let prefixBytes = Array(prefix.utf8)
+        let prefixBytes = LogDatabases.Key.counter(prefix)
         var output: [(String, UInt64)] = []
-        try transaction.scan(databases.counters, from: prefixBytes) { key, value in
+        try transaction.scan(databases.index, from: prefixBytes) { key, value in
             guard key.starts(with: prefixBytes) else { return false }
-            output.append((String(decoding: key, as: UTF8.self), BigEndian.uint64(value)))
+            output.append((String(decoding: key.dropFirst(), as: UTF8.self), BigEndian.uint64(value)))
             return true
         }
         return output
@@ -136,7 +144,7 @@ public final class LogTransaction {
         precondition(recordedAtMilliseconds != nil, "increment outside the writer")
         let value = try counter(name) + amount
         writeCount += 1
-        try transaction.put(databases.counters, Array(name.utf8), BigEndian.bytes(value))
+        try transaction.put(databases.index, LogDatabases.Key.counter(name), BigEndian.bytes(value))
     }
 
     /// The number of distinct ids (equal to the number of records).
@@ -166,8 +174,8 @@ public final class LogTransaction {
 
         writeCount += 1
         try transaction.put(databases.records, BigEndian.bytes(seq), hash + canonical, append: true)
-        try transaction.put(databases.ids, Array(id.utf8), BigEndian.bytes(seq) + Digest.sha256(content) + tag)
-        try transaction.put(databases.streams, Array(stream.utf8) + [0] + BigEndian.bytes(seq), [])
+        try transaction.put(databases.index, LogDatabases.Key.id(id), BigEndian.bytes(seq) + Digest.sha256(content) + tag)
+        try transaction.put(databases.index, LogDatabases.Key.stream(stream) + BigEndian.bytes(seq), [])
         let newHead = LogHead(seq: seq, hash: hash, recordedAtMilliseconds: recordedAt)
         assert(newHead.seq == head.seq + 1, "seq must stay gap-free")
         head = newHead
@@ -178,7 +186,7 @@ public final class LogTransaction {
     /// Stores the head after appends; the writer calls it once per job, before committing.
     func storeHead() throws(LMDBError) {
         guard headChanged else { return }
-        try transaction.put(databases.meta, LogDatabases.headKey, head.encode())
+        try transaction.put(databases.index, LogDatabases.Key.head, head.encode())
         headChanged = false
     }
 
