@@ -27,12 +27,12 @@ public struct EntityCode: Sendable, Hashable, CustomStringConvertible {
     ///
     /// A code that passes both checks is read as a resident ID number: masking a rare
     /// all-digit organisation code is the safe error, showing a person's number is not.
-    /// - Throws: `ValidationError` with code `invalid_entity` and the reason.
-    public init(validating text: String) throws(ValidationError) {
+    /// - Throws: `LedgerError` with code `invalid_entity` and the reason.
+    public init(validating text: String) throws(LedgerError) {
         // Work on bytes: every valid code is ASCII, so anything else fails the alphabet.
         var bytes = Array(text.utf8)
         guard bytes.count == 18 else {
-            throw ValidationError(.invalidEntity, "length: a USCC or resident ID number has 18 characters, got \(text.count)")
+            throw LedgerError(.invalidEntity, "length: a USCC or resident ID number has 18 characters, got \(text.count)")
         }
         for index in bytes.indices where (97...122).contains(bytes[index]) { bytes[index] -= 32 }
         let personProblem = Self.residentIdProblem(bytes)
@@ -45,7 +45,7 @@ public struct EntityCode: Sendable, Hashable, CustomStringConvertible {
         if let usccProblem = Self.usccProblem(bytes) {
             let looksLikeId = bytes[0..<17].allSatisfy { (48...57).contains($0) }
             let reason = looksLikeId ? "not a valid USCC (\(usccProblem)) nor resident ID number (\(personProblem!))" : usccProblem
-            throw ValidationError(.invalidEntity, reason)
+            throw LedgerError(.invalidEntity, reason)
         }
         self.code = String(decoding: bytes, as: UTF8.self)
         self.kind = .organisation

@@ -19,32 +19,32 @@ public struct EventEnvelope: Sendable {
     public init(schemas: SchemaCatalogue) { self.schemas = schemas }
 
     /// - Returns: the event in normal form and any warnings.
-    /// - Throws: `ValidationError` naming the field at fault (paths relative to the event).
-    public func validate(_ value: JSONValue) throws(ValidationError) -> (event: CreditEvent, warnings: [String]) {
-        guard case let .object(members) = value else { throw ValidationError(.invalidField, "an event must be a JSON object") }
+    /// - Throws: `LedgerError` naming the field at fault (paths relative to the event).
+    public func validate(_ value: JSONValue) throws(LedgerError) -> (event: CreditEvent, warnings: [String]) {
+        guard case let .object(members) = value else { throw LedgerError(.invalidField, "an event must be a JSON object") }
         for (name, _) in members where !Self.allowedMembers.contains(name) {
-            throw ValidationError(.invalidField, "unknown member '\(name)'", field: name)
+            throw LedgerError(.invalidField, "unknown member '\(name)'", field: name)
         }
         let eventId = try Self.requiredString(value, "eventId")
         guard (1...Self.maximumEventIdCharacters).contains(eventId.unicodeScalars.count), eventId.utf8.count <= Self.maximumEventIdBytes,
             !eventId.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
         else {
-            throw ValidationError(.invalidField, "eventId must be 1 to 128 characters (at most 384 UTF-8 bytes) without control characters", field: "eventId")
+            throw LedgerError(.invalidField, "eventId must be 1 to 128 characters (at most 384 UTF-8 bytes) without control characters", field: "eventId")
         }
         let kindName = try Self.requiredString(value, "kind")
         guard let kind = EventKind(rawValue: kindName) else {
-            throw ValidationError(.unknownKind, "unknown kind '\(kindName)'", field: "kind")
+            throw LedgerError(.unknownKind, "unknown kind '\(kindName)'", field: "kind")
         }
         let entityText = try Self.requiredString(value, "entity")
         let entity: EntityCode
         do { entity = try EntityCode(validating: entityText) } catch { throw error.prefixed("entity") }
         let dateText = try Self.requiredString(value, "occurredOn")
         guard let occurredOn = CivilDate(dateText) else {
-            throw ValidationError(.invalidField, "occurredOn must be a real date as YYYY-MM-DD, got '\(dateText)'", field: "occurredOn")
+            throw LedgerError(.invalidField, "occurredOn must be a real date as YYYY-MM-DD, got '\(dateText)'", field: "occurredOn")
         }
         let (source, authority) = try Self.validateSource(value["source"])
         let refs = try Self.validateRefs(value["refs"], rule: kind.refRule, kind: kind)
-        guard let body = value["body"] else { throw ValidationError(.missingField, "body is required", field: "body") }
+        guard let body = value["body"] else { throw LedgerError(.missingField, "body is required", field: "body") }
         do { try schemas.validate(body: body, kind: kind) } catch { throw error.prefixed("body") }
         let event = CreditEvent(
             eventId: eventId, kind: kind, entity: entity, occurredOn: occurredOn, source: source,
@@ -52,28 +52,28 @@ public struct EventEnvelope: Sendable {
         return (event, entity.warnings)
     }
 
-    static func requiredString(_ value: JSONValue, _ name: String) throws(ValidationError) -> String {
-        guard let member = value[name] else { throw ValidationError(.missingField, "\(name) is required", field: name) }
-        guard let string = member.stringValue else { throw ValidationError(.invalidField, "\(name) must be a string", field: name) }
+    static func requiredString(_ value: JSONValue, _ name: String) throws(LedgerError) -> String {
+        guard let member = value[name] else { throw LedgerError(.missingField, "\(name) is required", field: name) }
+        guard let string = member.stringValue else { throw LedgerError(.invalidField, "\(name) must be a string", field: name) }
         return string
     }
 
-    static func validateSource(_ value: JSONValue?) throws(ValidationError) -> (JSONValue, String) {
-        guard let value else { throw ValidationError(.missingField, "source is required", field: "source") }
-        guard case let .object(members) = value else { throw ValidationError(.invalidField, "source must be an object", field: "source") }
+    static func validateSource(_ value: JSONValue?) throws(LedgerError) -> (JSONValue, String) {
+        guard let value else { throw LedgerError(.missingField, "source is required", field: "source") }
+        guard case let .object(members) = value else { throw LedgerError(.invalidField, "source must be an object", field: "source") }
         for (name, _) in members where name != "authority" && name != "authorityCode" {
-            throw ValidationError(.invalidField, "unknown member '\(name)'", field: "source.\(name)")
+            throw LedgerError(.invalidField, "unknown member '\(name)'", field: "source.\(name)")
         }
         guard let authorityValue = value["authority"] else {
-            throw ValidationError(.missingField, "source.authority is required", field: "source.authority")
+            throw LedgerError(.missingField, "source.authority is required", field: "source.authority")
         }
         guard let authority = authorityValue.stringValue, !authority.isEmpty, authority.unicodeScalars.count <= maximumAuthorityCharacters else {
-            throw ValidationError(.invalidField, "source.authority must be a non-empty string of at most 256 characters", field: "source.authority")
+            throw LedgerError(.invalidField, "source.authority must be a non-empty string of at most 256 characters", field: "source.authority")
         }
         var normal: [(String, JSONValue)] = [("authority", .string(authority))]
         if let codeValue = value["authorityCode"] {
             guard let code = codeValue.stringValue else {
-                throw ValidationError(.invalidField, "source.authorityCode must be a string", field: "source.authorityCode")
+                throw LedgerError(.invalidField, "source.authorityCode must be a string", field: "source.authorityCode")
             }
             do {
                 let entity = try EntityCode(validating: code)
@@ -85,23 +85,23 @@ public struct EventEnvelope: Sendable {
         return (.object(normal), authority)
     }
 
-    static func validateRefs(_ value: JSONValue?, rule: EventKind.RefRule, kind: EventKind) throws(ValidationError) -> [String] {
+    static func validateRefs(_ value: JSONValue?, rule: EventKind.RefRule, kind: EventKind) throws(LedgerError) -> [String] {
         var refs: [String] = []
         if let value, !value.isNull {
-            guard let array = value.arrayValue else { throw ValidationError(.invalidField, "refs must be an array of eventIds", field: "refs") }
+            guard let array = value.arrayValue else { throw LedgerError(.invalidField, "refs must be an array of eventIds", field: "refs") }
             for (index, element) in array.enumerated() {
                 guard let ref = element.stringValue, !ref.isEmpty, ref.unicodeScalars.count <= maximumEventIdCharacters else {
-                    throw ValidationError(.invalidField, "each ref must be an eventId", field: "refs[\(index)]")
+                    throw LedgerError(.invalidField, "each ref must be an eventId", field: "refs[\(index)]")
                 }
-                guard !refs.contains(ref) else { throw ValidationError(.invalidField, "ref '\(ref)' is repeated", field: "refs[\(index)]") }
+                guard !refs.contains(ref) else { throw LedgerError(.invalidField, "ref '\(ref)' is repeated", field: "refs[\(index)]") }
                 refs.append(ref)
             }
         }
         if refs.count < rule.minimum {
-            throw ValidationError(.missingField, "\(kind.rawValue) must reference \(rule.minimum == rule.maximum ? "exactly" : "at least") \(rule.minimum) record(s)", field: "refs")
+            throw LedgerError(.missingField, "\(kind.rawValue) must reference \(rule.minimum == rule.maximum ? "exactly" : "at least") \(rule.minimum) record(s)", field: "refs")
         }
         if refs.count > rule.maximum {
-            throw ValidationError(.invalidField, rule.maximum == 0 ? "\(kind.rawValue) takes no refs" : "\(kind.rawValue) takes at most \(rule.maximum) ref(s)", field: "refs")
+            throw LedgerError(.invalidField, rule.maximum == 0 ? "\(kind.rawValue) takes no refs" : "\(kind.rawValue) takes at most \(rule.maximum) ref(s)", field: "refs")
         }
         return refs
     }

@@ -125,14 +125,14 @@ public final class JSONSchema: Sendable {
     }
 
     /// Checks `value`; the error's field is a path below the value (`measures[0].type`).
-    public func validate(_ value: JSONValue) throws(ValidationError) {
+    public func validate(_ value: JSONValue) throws(LedgerError) {
         var path: [PathElement] = []
         try validate(value, path: &path)
     }
 
-    func validate(_ value: JSONValue, path: inout [PathElement]) throws(ValidationError) {
-        func fail(_ message: String, _ code: ValidationError.Code = .invalidField) -> ValidationError {
-            ValidationError(code, message, field: Self.render(path))
+    func validate(_ value: JSONValue, path: inout [PathElement]) throws(LedgerError) {
+        func fail(_ message: String, _ code: ErrorCode = .invalidField) -> LedgerError {
+            LedgerError(code, message, field: Self.render(path))
         }
         if let types, !types.contains(where: { Self.matches(value, type: $0) }) {
             throw fail("must be \(types.joined(separator: " or ")), got \(value.typeName)")
@@ -169,14 +169,14 @@ public final class JSONSchema: Sendable {
         case let .object(members):
             for name in required where value[name] == nil {
                 path.append(.member(name))
-                throw ValidationError(.missingField, "\(name) is required", field: Self.render(path))
+                throw LedgerError(.missingField, "\(name) is required", field: Self.render(path))
             }
             for (name, member) in members {
                 path.append(.member(name))
                 if let schema = properties.first(where: { $0.0 == name })?.1 {
                     try schema.validate(member, path: &path)
                 } else if !additionalProperties {
-                    throw ValidationError(.invalidField, "unknown member '\(name)'", field: Self.render(path))
+                    throw LedgerError(.invalidField, "unknown member '\(name)'", field: Self.render(path))
                 }
                 path.removeLast()
             }
@@ -185,7 +185,7 @@ public final class JSONSchema: Sendable {
         }
         for schema in allOf { try schema.validate(value, path: &path) }
         if !anyOf.isEmpty {
-            var firstError: ValidationError?
+            var firstError: LedgerError?
             for schema in anyOf {
                 do {
                     try schema.validate(value, path: &path)

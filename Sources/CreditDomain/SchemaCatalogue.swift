@@ -47,7 +47,7 @@ public struct SchemaCatalogue: Sendable {
     }
 
     /// Checks `body` against the schema of `kind`.
-    public func validate(body: JSONValue, kind: EventKind) throws(ValidationError) {
+    public func validate(body: JSONValue, kind: EventKind) throws(LedgerError) {
         guard let schema = bodies[kind] else { preconditionFailure("catalogue holds every kind") }
         try schema.validate(body)
     }

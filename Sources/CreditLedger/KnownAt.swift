@@ -1,3 +1,4 @@
+import CreditDomain
 import LedgerStore
 
 /// The transaction-time bound of a query: which commits it may see.

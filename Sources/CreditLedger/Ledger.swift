@@ -72,7 +72,7 @@ public final class Ledger: Sendable {
                 let (event, warnings) = try envelope.validate(value)
                 prepared.append(PreparedEvent(event: event, content: event.canonicalContent(), warnings: warnings))
             } catch {
-                return completion(.failure(LedgerError(error.prefixed("events[\(index)]"))))
+                return completion(.failure(error.prefixed("events[\(index)]")))
             }
         }
         var versions: [(EntityCode, Int64)] = []
@@ -80,7 +80,7 @@ public final class Ledger: Sendable {
             do {
                 versions.append((try EntityCode(validating: entity), count))
             } catch {
-                return completion(.failure(LedgerError(error.prefixed("expectedVersion.\(entity)"))))
+                return completion(.failure(error.prefixed("expectedVersion.\(entity)")))
             }
         }
         let batch = prepared

@@ -4,7 +4,7 @@ import LedgerJSON
 /// A request that could not be parsed, with the id to echo when there was one.
 public struct RequestError: Error, Sendable {
     public let id: JSONValue?
-    public let error: ProtocolError
+    public let error: LedgerError
 }
 
 /// One request line, parsed: its op, its echoed id, and its parameters.
@@ -27,14 +27,14 @@ public struct Request: Sendable {
         do {
             value = try JSONParser.parse(bytes)
         } catch {
-            return .failure(RequestError(id: nil, error: ProtocolError(.badJSON, "the line is not valid JSON: \(error)")))
+            return .failure(RequestError(id: nil, error: LedgerError(.badJSON, "the line is not valid JSON: \(error)")))
         }
         guard case .object = value else {
-            return .failure(RequestError(id: nil, error: ProtocolError(.badJSON, "a request must be a JSON object, got \(value.typeName)")))
+            return .failure(RequestError(id: nil, error: LedgerError(.badJSON, "a request must be a JSON object, got \(value.typeName)")))
         }
         let id = value["id"]
-        guard let opValue = value["op"] else { return .failure(RequestError(id: id, error: ProtocolError(.missingField, "op is required", field: "op"))) }
-        guard let op = opValue.stringValue else { return .failure(RequestError(id: id, error: ProtocolError(.invalidField, "op must be a string", field: "op"))) }
+        guard let opValue = value["op"] else { return .failure(RequestError(id: id, error: LedgerError(.missingField, "op is required", field: "op"))) }
+        guard let op = opValue.stringValue else { return .failure(RequestError(id: id, error: LedgerError(.invalidField, "op must be a string", field: "op"))) }
         return .success(Request(op: op, id: id, parameters: value))
     }
 
@@ -47,29 +47,29 @@ public struct Request: Sendable {
     public subscript(name: String) -> JSONValue? { parameters[name] }
 
     /// A required string parameter.
-    public func string(_ name: String) throws(ProtocolError) -> String {
-        guard let value = parameters[name] else { throw ProtocolError(.missingField, "\(name) is required", field: name) }
-        guard let string = value.stringValue else { throw ProtocolError(.invalidField, "\(name) must be a string", field: name) }
+    public func string(_ name: String) throws(LedgerError) -> String {
+        guard let value = parameters[name] else { throw LedgerError(.missingField, "\(name) is required", field: name) }
+        guard let string = value.stringValue else { throw LedgerError(.invalidField, "\(name) must be a string", field: name) }
         return string
     }
 
     /// An optional non-negative integer parameter, within `range`.
-    public func integer(_ name: String, in range: ClosedRange<Int64>) throws(ProtocolError) -> Int64? {
+    public func integer(_ name: String, in range: ClosedRange<Int64>) throws(LedgerError) -> Int64? {
         guard let value = parameters[name], !value.isNull else { return nil }
-        guard let integer = value.intValue else { throw ProtocolError(.invalidField, "\(name) must be an integer", field: name) }
+        guard let integer = value.intValue else { throw LedgerError(.invalidField, "\(name) must be an integer", field: name) }
         guard range.contains(integer) else {
-            throw ProtocolError(.invalidField, "\(name) must be between \(range.lowerBound) and \(range.upperBound)", field: name)
+            throw LedgerError(.invalidField, "\(name) must be between \(range.lowerBound) and \(range.upperBound)", field: name)
         }
         return integer
     }
 
     /// The `entity` parameter, validated.
-    public func entity() throws(ProtocolError) -> EntityCode {
+    public func entity() throws(LedgerError) -> EntityCode {
         let text = try string("entity")
         do {
             return try EntityCode(validating: text)
         } catch {
-            throw ProtocolError(.invalidEntity, error.message, field: "entity")
+            throw LedgerError(.invalidEntity, error.message, field: "entity")
         }
     }
 }

@@ -1,3 +1,4 @@
+import CreditDomain
 import LedgerJSON
 
 /// Encodes answer lines: one JSON object, then `\n`.
@@ -19,7 +20,7 @@ public enum Response {
     }
 
     /// `{"id":…,"ok":false,"error":{"code","message","field"?}}\n`.
-    public static func failure(id: JSONValue?, error: ProtocolError) -> [UInt8] {
+    public static func failure(id: JSONValue?, error: LedgerError) -> [UInt8] {
         var members: [(String, JSONValue)] = [("code", .string(error.code.rawValue)), ("message", .string(error.message))]
         if let field = error.field { members.append(("field", .string(field))) }
         var output: [UInt8] = []

@@ -1,3 +1,4 @@
+import CreditDomain
 import CreditLedger
 import LedgerJSON
 import LedgerProtocol
@@ -93,7 +94,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard subscription == nil, !draining else { return }
         switch unwrapInboundIn(data) {
         case .tooLong:
-            enqueue(answer: Response.failure(id: nil, error: ProtocolError(.lineTooLong, "the line exceeds the limit and was skipped")), context: context)
+            enqueue(answer: Response.failure(id: nil, error: LedgerError(.lineTooLong, "the line exceeds the limit and was skipped")), context: context)
         case let .line(buffer):
             switch Request.parse(line: buffer.readableBytesView) {
             case let .failure(failure):
@@ -144,7 +145,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         } else if Operations.readOps.contains(request.op) {
             write(operations.answer(request), context: context)
         } else {
-            write(Response.failure(id: request.id, error: ProtocolError(.unknownOp, "unknown op '\(request.op)'", field: "op")), context: context)
+            write(Response.failure(id: request.id, error: LedgerError(.unknownOp, "unknown op '\(request.op)'", field: "op")), context: context)
         }
     }
 

@@ -26,7 +26,7 @@ struct Operations: Sendable {
             case "history": result = try history(request)
             case "verify": result = try verify(request)
             case "stats": result = try stats()
-            default: throw ProtocolError(.unknownOp, "unknown op '\(request.op)'", field: "op")
+            default: throw LedgerError(.unknownOp, "unknown op '\(request.op)'", field: "op")
             }
             return Response.success(id: request.id, resultJSON: result)
         } catch {
@@ -38,19 +38,19 @@ struct Operations: Sendable {
     func append(_ request: Request, completion: @escaping @Sendable ([UInt8]) -> Void) {
         let id = request.id
         guard let eventsValue = request["events"] else {
-            return completion(Response.failure(id: id, error: ProtocolError(.missingField, "events is required", field: "events")))
+            return completion(Response.failure(id: id, error: LedgerError(.missingField, "events is required", field: "events")))
         }
         guard let events = eventsValue.arrayValue else {
-            return completion(Response.failure(id: id, error: ProtocolError(.invalidField, "events must be an array", field: "events")))
+            return completion(Response.failure(id: id, error: LedgerError(.invalidField, "events must be an array", field: "events")))
         }
         var expected: [(String, Int64)] = []
         if let versions = request["expectedVersion"], !versions.isNull {
             guard let members = versions.objectValue else {
-                return completion(Response.failure(id: id, error: ProtocolError(.invalidField, "expectedVersion must be an object {entity: count}", field: "expectedVersion")))
+                return completion(Response.failure(id: id, error: LedgerError(.invalidField, "expectedVersion must be an object {entity: count}", field: "expectedVersion")))
             }
             for (entity, count) in members {
                 guard let count = count.intValue, count >= 0 else {
-                    return completion(Response.failure(id: id, error: ProtocolError(.invalidField, "expected counts must be non-negative integers", field: "expectedVersion.\(entity)")))
+                    return completion(Response.failure(id: id, error: LedgerError(.invalidField, "expected counts must be non-negative integers", field: "expectedVersion.\(entity)")))
                 }
                 expected.append((entity, count))
             }
@@ -77,13 +77,8 @@ struct Operations: Sendable {
         ])
     }
 
-    static func protocolError(_ error: Error) -> ProtocolError {
-        switch error {
-        case let error as ProtocolError: return error
-        case let error as LedgerError:
-            return ProtocolError(ErrorCode(rawValue: error.code.rawValue) ?? .internal, error.message, field: error.field)
-        default: return ProtocolError(.internal, "internal error: \(error)")
-        }
+    static func protocolError(_ error: Error) -> LedgerError {
+        (error as? LedgerError) ?? LedgerError(.internal, "internal error: \(error)")
     }
 
     func ping() throws -> [UInt8] {
@@ -100,9 +95,9 @@ struct Operations: Sendable {
         } else if request["eventId"] != nil {
             record = try ledger.record(eventId: try request.string("eventId"))
         } else {
-            throw ProtocolError(.missingField, "get needs seq or eventId", field: "seq")
+            throw LedgerError(.missingField, "get needs seq or eventId", field: "seq")
         }
-        guard let record else { throw ProtocolError(.notFound, "no such event") }
+        guard let record else { throw LedgerError(.notFound, "no such event") }
         var builder = JSONObjectBuilder()
         builder.addRaw("event", record.jsonWithHash())
         return builder.finish()
@@ -133,11 +128,11 @@ struct Operations: Sendable {
     static func knownAt(_ request: Request) throws -> KnownAt {
         guard let value = request["knownAt"], !value.isNull else { return .head }
         if let seq = value.intValue {
-            guard seq >= 0 else { throw ProtocolError(.invalidField, "knownAt must be a seq ≥ 0 or an RFC 3339 timestamp", field: "knownAt") }
+            guard seq >= 0 else { throw LedgerError(.invalidField, "knownAt must be a seq ≥ 0 or an RFC 3339 timestamp", field: "knownAt") }
             return .seq(UInt64(seq))
         }
         if let text = value.stringValue, let milliseconds = Timestamp.parse(text) { return .timestamp(milliseconds) }
-        throw ProtocolError(.invalidField, "knownAt must be a seq or an RFC 3339 timestamp such as 2026-01-31T16:00:00Z", field: "knownAt")
+        throw LedgerError(.invalidField, "knownAt must be a seq or an RFC 3339 timestamp such as 2026-01-31T16:00:00Z", field: "knownAt")
     }
 
     func verify(_ request: Request) throws -> [UInt8] {

@@ -1,3 +1,4 @@
+import CreditDomain
 import LedgerProtocol
 import NIOCore
 
@@ -11,7 +12,7 @@ final class RefuseConnectionHandler: ChannelInboundHandler {
     init(limit: Int) { self.limit = limit }
 
     func channelActive(context: ChannelHandlerContext) {
-        let answer = Response.failure(id: nil, error: ProtocolError(.unavailable, "too many connections (limit \(limit)); retry later"))
+        let answer = Response.failure(id: nil, error: LedgerError(.unavailable, "too many connections (limit \(limit)); retry later"))
         var buffer = context.channel.allocator.buffer(capacity: answer.count)
         buffer.writeBytes(answer)
         context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }

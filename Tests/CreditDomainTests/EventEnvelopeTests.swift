@@ -39,7 +39,7 @@ func penalty(_ changes: [(String, JSONValue)] = [], body: JSONValue? = nil) -> J
     struct EnvelopeCase: Sendable, CustomStringConvertible {
         let name: String
         let value: JSONValue
-        let code: ValidationError.Code
+        let code: ErrorCode
         let field: String
         var description: String { "\(name) → \(code.rawValue) at \(field)" }
     }
@@ -113,7 +113,7 @@ func penalty(_ changes: [(String, JSONValue)] = [], body: JSONValue? = nil) -> J
             "eventId": "x-1", "kind": "list.exited", "entity": "91110000600037341L", "occurredOn": "2025-01-01",
             "source": ["authority": "a"], "body": ["reason": "other"],
         ]
-        #expect(throws: ValidationError.self) { try envelope.validate(exit) }
+        #expect(throws: LedgerError.self) { try envelope.validate(exit) }
         var members = exit.objectValue!
         members.append(("refs", ["l-1"]))
         #expect(throws: Never.self) { try envelope.validate(.object(members)) }
