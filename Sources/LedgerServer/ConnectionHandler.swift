@@ -91,7 +91,12 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         // Once streaming, the connection only sends; anything the client writes is ignored.
-        guard subscription == nil, !draining else { return }
+        guard subscription == nil else { return }
+        if draining {
+            enqueue(answer: Response.failure(id: nil, error: LedgerError(.unavailable, "the daemon is shutting down")), context: context)
+            closeIfDrained(context: context)
+            return
+        }
         switch unwrapInboundIn(data) {
         case .tooLong:
             enqueue(answer: Response.failure(id: nil, error: LedgerError(.lineTooLong, "the line exceeds the limit and was skipped")), context: context)
