@@ -32,6 +32,9 @@ let package = Package(
         // Entities, event kinds and validation. Knows nothing of storage or sockets.
         .target(name: "CreditDomain", dependencies: ["LedgerJSON"]),
 
+        // Time, rules as data, and the projections derived from an entity's events.
+        .target(name: "CreditProjection", dependencies: ["CreditDomain", "LedgerJSON"]),
+
         // The ledger: domain validation applied inside the store's write transactions.
         .target(name: "CreditLedger", dependencies: [
             "LedgerStore", "CreditDomain", "LedgerJSON",
@@ -71,6 +74,7 @@ let package = Package(
         .testTarget(name: "LedgerJSONTests", dependencies: ["LedgerJSON"]),
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore"]),
         .testTarget(name: "CreditDomainTests", dependencies: ["CreditDomain", "LedgerJSON"]),
+        .testTarget(name: "CreditProjectionTests", dependencies: ["CreditProjection", "CreditDomain", "LedgerJSON"]),
         .testTarget(name: "CreditLedgerTests", dependencies: ["CreditLedger", "CreditDomain", "LedgerJSON"]),
         .testTarget(name: "DaemonTests", dependencies: ["LedgerJSON", "LedgerProtocol", "CreditDomain", "creditledgerd", "creditctl"]),
     ]

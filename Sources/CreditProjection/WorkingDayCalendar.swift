@@ -1,0 +1,78 @@
+import CreditDomain
+import Foundation
+import LedgerJSON
+
+/// Official working days: Monday to Friday, minus the State Council's days off, plus its
+/// adjusted weekend working days, for the years it has published (行政许可法 Art. 82).
+///
+/// A computation that needs a year with no published calendar is `calendarUnknown`, never
+/// guessed (domain.md §3).
+public struct WorkingDayCalendar: Sendable {
+    let offDays: Set<Int>
+    let workDays: Set<Int>
+    /// The years with a published calendar.
+    public let knownYears: ClosedRange<Int>
+
+    /// A deadline, or the word that the calendar does not reach it.
+    public enum Deadline: Sendable, Equatable {
+        case date(CivilDate)
+        case calendarUnknown
+    }
+
+    public struct LoadError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Loads `cn-workdays.json` (`{"years": {"2025": {"offDays": […], "workDays": […]}}}`).
+    public init(file path: String) throws(LoadError) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw LoadError(description: "cannot read \(path)") }
+        let value: JSONValue
+        do { value = try JSONParser.parse(Array(data)) } catch { throw LoadError(description: "\(path): \(error)") }
+        guard let years = value["years"]?.objectValue, !years.isEmpty else { throw LoadError(description: "\(path): no years") }
+        var offDays = Set<Int>()
+        var workDays = Set<Int>()
+        var yearNumbers: [Int] = []
+        for (yearText, entry) in years {
+            guard let year = Int(yearText) else { throw LoadError(description: "\(path): '\(yearText)' is not a year") }
+            yearNumbers.append(year)
+            for (name, target) in [("offDays", 0), ("workDays", 1)] {
+                for dayValue in entry[name]?.arrayValue ?? [] {
+                    // A notice may list days of the neighbouring year (a New Year holiday across 31 December).
+                    guard let text = dayValue.stringValue, let date = CivilDate(text), abs(date.year - year) <= 1 else {
+                        throw LoadError(description: "\(path): \(yearText).\(name) holds '\(CanonicalJSON.string(dayValue))', not a date near \(yearText)")
+                    }
+                    if target == 0 { offDays.insert(date.dayNumber) } else { workDays.insert(date.dayNumber) }
+                }
+            }
+        }
+        yearNumbers.sort()
+        guard yearNumbers.last! - yearNumbers.first! + 1 == yearNumbers.count else {
+            throw LoadError(description: "\(path): the years must be consecutive")
+        }
+        self.offDays = offDays
+        self.workDays = workDays
+        self.knownYears = yearNumbers.first!...yearNumbers.last!
+    }
+
+    /// True when `date` is a working day; `nil` outside the known years.
+    public func isWorkingDay(_ date: CivilDate) -> Bool? {
+        guard knownYears.contains(date.year) else { return nil }
+        let number = date.dayNumber
+        if workDays.contains(number) { return true }
+        if offDays.contains(number) { return false }
+        return date.weekday <= 5
+    }
+
+    /// The `count`th working day after `date` (`date` itself is not counted).
+    public func adding(workingDays count: Int, to date: CivilDate) -> Deadline {
+        precondition(count >= 0)
+        var current = date
+        var remaining = count
+        while remaining > 0 {
+            current = current.adding(days: 1)
+            guard let working = isWorkingDay(current) else { return .calendarUnknown }
+            if working { remaining -= 1 }
+        }
+        return .date(current)
+    }
+}
