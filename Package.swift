@@ -37,7 +37,7 @@ let package = Package(
 
         // The ledger: domain validation applied inside the store's write transactions.
         .target(name: "CreditLedger", dependencies: [
-            "LedgerStore", "CreditDomain", "LedgerJSON",
+            "LedgerStore", "CreditDomain", "CreditProjection", "LedgerJSON",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -46,7 +46,7 @@ let package = Package(
 
         // The Unix-socket server (SwiftNIO).
         .target(name: "LedgerServer", dependencies: [
-            "CreditLedger", "LedgerProtocol", "LedgerJSON",
+            "CreditLedger", "CreditProjection", "LedgerProtocol", "LedgerJSON",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -54,7 +54,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "creditledgerd", dependencies: [
-            "LedgerServer", "CreditLedger", "LedgerJSON",
+            "LedgerServer", "CreditLedger", "CreditProjection", "LedgerJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore"]),
         .testTarget(name: "CreditDomainTests", dependencies: ["CreditDomain", "LedgerJSON"]),
         .testTarget(name: "CreditProjectionTests", dependencies: ["CreditProjection", "CreditDomain", "LedgerJSON"]),
-        .testTarget(name: "CreditLedgerTests", dependencies: ["CreditLedger", "CreditDomain", "LedgerJSON"]),
+        .testTarget(name: "CreditLedgerTests", dependencies: ["CreditLedger", "CreditDomain", "CreditProjection", "LedgerJSON"]),
         .testTarget(name: "DaemonTests", dependencies: ["LedgerJSON", "LedgerProtocol", "CreditDomain", "creditledgerd", "creditctl"]),
     ]
 )

@@ -15,6 +15,31 @@ public struct CreditEvent: Sendable, Equatable {
     public let refs: [String]
     public let body: JSONValue
 
+    public init(
+        eventId: String, kind: EventKind, entity: EntityCode, occurredOn: CivilDate, source: JSONValue, authority: String,
+        refs: [String], body: JSONValue
+    ) {
+        self.eventId = eventId
+        self.kind = kind
+        self.entity = entity
+        self.occurredOn = occurredOn
+        self.source = source
+        self.authority = authority
+        self.refs = refs
+        self.body = body
+    }
+
+    /// Reads an event back from its stored form (already validated when it was appended).
+    public init(stored value: JSONValue) throws(LedgerError) {
+        guard let eventId = value["eventId"]?.stringValue, let kind = value["kind"]?.stringValue.flatMap(EventKind.init(rawValue:)),
+            let entityText = value["entity"]?.stringValue, let date = value["occurredOn"]?.stringValue.flatMap(CivilDate.init),
+            let source = value["source"], let body = value["body"]
+        else { throw LedgerError(.internal, "a stored event lacks an envelope member") }
+        self.init(
+            eventId: eventId, kind: kind, entity: try EntityCode(validating: entityText), occurredOn: date, source: source,
+            authority: source["authority"]?.stringValue ?? "", refs: value["refs"]?.arrayValue?.compactMap(\.stringValue) ?? [], body: body)
+    }
+
     public static func == (lhs: CreditEvent, rhs: CreditEvent) -> Bool {
         lhs.canonicalContent() == rhs.canonicalContent()
     }

@@ -1,4 +1,5 @@
 import CreditDomain
+import CreditProjection
 import Foundation
 import LedgerJSON
 import LedgerStore
@@ -17,6 +18,8 @@ public final class Ledger: Sendable {
 
     public let store: LogStore
     public let envelope: EventEnvelope
+    /// The rules the projections and the append-time state checks use.
+    public let rules: RuleSet
     let writer: GroupCommitWriter?
     let logger: Logger
 
@@ -25,12 +28,13 @@ public final class Ledger: Sendable {
     ///   - readOnly: open a stopped data dir for offline reads and verification; no writer.
     ///   - clock: milliseconds since the epoch, read only to stamp `recordedAt`.
     public init(
-        directory: String, schemas: SchemaCatalogue, mapSizeBytes: Int = LogStore.defaultMapSizeBytes,
+        directory: String, schemas: SchemaCatalogue, rules: RuleSet, mapSizeBytes: Int = LogStore.defaultMapSizeBytes,
         readOnly: Bool = false, writerLimits: GroupCommitWriter.Limits = .init(), logger: Logger,
         clock: (@Sendable () -> Int64)? = nil
     ) throws {
         store = try LogStore(directory: directory, mapSizeBytes: mapSizeBytes, readOnly: readOnly)
         envelope = EventEnvelope(schemas: schemas)
+        self.rules = rules
         self.logger = logger
         if readOnly {
             writer = nil
@@ -88,7 +92,7 @@ public final class Ledger: Sendable {
         do {
             try writer.submit(
                 weight: batch.count,
-                apply: { log in try Self.apply(batch, expected: expected, to: log) },
+                apply: { [rules] log in try Self.apply(batch, expected: expected, rules: rules, to: log) },
                 completion: { result in
                     completion(result.mapError { error in
                         switch error {
@@ -111,7 +115,7 @@ public final class Ledger: Sendable {
 
     /// Runs on the writer thread inside the commit's transaction. Every check comes
     /// before the first write, so a request that fails leaves nothing behind.
-    static func apply(_ batch: [PreparedEvent], expected: [(EntityCode, Int64)], to log: LogTransaction) throws -> AppendResult {
+    static func apply(_ batch: [PreparedEvent], expected: [(EntityCode, Int64)], rules: RuleSet, to log: LogTransaction) throws -> AppendResult {
         for (entity, count) in expected {
             let actual = try log.seqs(stream: entity.code).count
             guard actual == count else {
@@ -121,6 +125,8 @@ public final class Ledger: Sendable {
         // Phase 1: checks. `earlier` holds this request's new events, which later ones may reference.
         var earlier: [String: IdTag] = [:]
         var duplicates: [Int: StoredRecord] = [:]
+        var warnings: [Int: [String]] = [:]
+        var histories: [String: [RecordedEvent]] = [:]
         for (index, item) in batch.enumerated() {
             let event = item.event
             guard earlier[event.eventId] == nil else {
@@ -149,6 +155,22 @@ public final class Ledger: Sendable {
                     throw LedgerError(.ruleViolation, "'\(ref)' is a record of another entity (\(tag.entity))", field: field)
                 }
             }
+            if AdmissionRules.stateDependentKinds.contains(event.kind) {
+                // The entity's events so far, this request's earlier ones included.
+                var history = try histories[event.entity.code] ?? log.seqs(stream: event.entity.code).map { seq in
+                    guard let record = try log.record(seq: seq) else { throw LedgerError(.internal, "index names missing seq \(seq)") }
+                    return try recordedEvent(record)
+                }
+                do {
+                    warnings[index] = try AdmissionRules.check(event, history: history, rules: rules)
+                } catch {
+                    throw error.prefixed("events[\(index)]")
+                }
+                history.append(RecordedEvent(seq: log.head.seq + UInt64(index) + 1, recordedAt: "", event: event))
+                histories[event.entity.code] = history
+            } else if histories[event.entity.code] != nil {
+                histories[event.entity.code]!.append(RecordedEvent(seq: log.head.seq + UInt64(index) + 1, recordedAt: "", event: event))
+            }
             earlier[event.eventId] = IdTag(kind: event.kind, entity: event.entity.code)
         }
 
@@ -169,7 +191,7 @@ public final class Ledger: Sendable {
             counts[Counters.kind(event.kind), default: 0] += 1
             appended.append(AppendedEvent(
                 eventId: event.eventId, seq: record.seq, recordedAt: record.header!.recordedAt,
-                hashHex: record.hashHex, duplicate: false, warnings: item.warnings))
+                hashHex: record.hashHex, duplicate: false, warnings: item.warnings + (warnings[index] ?? [])))
         }
         for (name, added) in counts { try log.increment(name, by: added) }
         return AppendResult(appended: appended)

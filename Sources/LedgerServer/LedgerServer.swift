@@ -1,3 +1,4 @@
+import CreditDomain
 import CreditLedger
 import Foundation
 import LedgerProtocol
@@ -15,8 +16,11 @@ public final class LedgerServer: Sendable {
     private let hub = SubscriptionHub()
     private let connections = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
     private let listener = NIOLockedValueBox<Channel?>(nil)
+    private let today: @Sendable () -> CivilDate
 
-    public init(configuration: ServerConfiguration, ledger: Ledger, logger: Logger) {
+    /// - Parameter today: the date in China Standard Time, the default `at` of queries.
+    public init(configuration: ServerConfiguration, ledger: Ledger, logger: Logger, today: @escaping @Sendable () -> CivilDate) {
+        self.today = today
         self.configuration = configuration
         self.ledger = ledger
         self.logger = logger
@@ -32,7 +36,7 @@ public final class LedgerServer: Sendable {
     public func start() async throws {
         let directory = (configuration.socketPath as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        let operations = Operations(ledger: ledger, connectionCount: { [connections] in connections.withLockedValue { $0.count } })
+        let operations = Operations(ledger: ledger, connectionCount: { [connections] in connections.withLockedValue { $0.count } }, today: today)
         let configuration = self.configuration
         let hub = self.hub
         let logger = self.logger

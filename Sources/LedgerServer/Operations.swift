@@ -1,5 +1,6 @@
 import CreditDomain
 import CreditLedger
+import CreditProjection
 import LedgerJSON
 import LedgerProtocol
 import LedgerStore
@@ -11,9 +12,11 @@ struct Operations: Sendable {
 
     let ledger: Ledger
     let connectionCount: @Sendable () -> Int
+    /// Today in China Standard Time: the default `at` (the only clock a projection sees).
+    let today: @Sendable () -> CivilDate
 
     /// Ops answered at once, without the writer.
-    static let readOps: Set<String> = ["ping", "get", "read", "history", "verify", "stats"]
+    static let readOps: Set<String> = ["ping", "get", "read", "history", "verify", "stats", "status", "display"]
 
     /// Answers a read op.
     func answer(_ request: Request) -> [UInt8] {
@@ -26,6 +29,8 @@ struct Operations: Sendable {
             case "history": result = try history(request)
             case "verify": result = try verify(request)
             case "stats": result = try stats()
+            case "status": result = try status(request)
+            case "display": result = try display(request)
             default: throw LedgerError(.unknownOp, "unknown op '\(request.op)'", field: "op")
             }
             return Response.success(id: request.id, resultJSON: result)
@@ -133,6 +138,36 @@ struct Operations: Sendable {
         }
         if let text = value.stringValue, let milliseconds = Timestamp.parse(text) { return .timestamp(milliseconds) }
         throw LedgerError(.invalidField, "knownAt must be a seq or an RFC 3339 timestamp such as 2026-01-31T16:00:00Z", field: "knownAt")
+    }
+
+    /// `at`: a date, default today (China time).
+    func at(_ request: Request) throws -> CivilDate {
+        guard let value = request["at"], !value.isNull else { return today() }
+        guard let text = value.stringValue, let date = CivilDate(text) else {
+            throw LedgerError(.invalidField, "at must be a date as YYYY-MM-DD", field: "at")
+        }
+        return date
+    }
+
+    func status(_ request: Request) throws -> [UInt8] {
+        let entity = try request.entity()
+        let at = try at(request)
+        let knownAt: KnownAtQuery = request["knownAt"]?.stringValue == "at" ? .endOfAtDay : .bound(try Self.knownAt(request))
+        return CanonicalJSON.encode(try ledger.state(of: entity, at: at, knownAt: knownAt).statusJSON())
+    }
+
+    func display(_ request: Request) throws -> [UInt8] {
+        let entity = try request.entity()
+        let at = try at(request)
+        var channel = Channel.creditchina
+        if let value = request["channel"], !value.isNull {
+            guard let name = value.stringValue, let parsed = Channel(rawValue: name) else {
+                throw LedgerError(.invalidField, "channel must be creditchina or gsxt", field: "channel")
+            }
+            channel = parsed
+        }
+        // The public view is what is known now (the public site shows the current record).
+        return CanonicalJSON.encode(try ledger.state(of: entity, at: at, knownAt: .bound(.head)).displayJSON(channel: channel))
     }
 
     func verify(_ request: Request) throws -> [UInt8] {

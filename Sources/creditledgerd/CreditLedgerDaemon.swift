@@ -1,6 +1,7 @@
 import ArgumentParser
 import CreditDomain
 import CreditLedger
+import CreditProjection
 import Foundation
 import LedgerServer
 import LedgerStore
@@ -54,15 +55,26 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
             logger.critical("start.schemas_invalid", metadata: ["error": "\(error)"])
             throw ExitCode(78)  // EX_CONFIG
         }
+        let rules: RuleSet
+        do {
+            rules = try RuleSet(directory: settings.schemaDirectory + "/rules")
+        } catch {
+            logger.critical("start.rules_invalid", metadata: ["error": "\(error)"])
+            throw ExitCode(78)  // EX_CONFIG
+        }
         var limits = GroupCommitWriter.Limits()
         limits.maximumQueuedJobs = settings.maximumQueuedAppends
         let ledger = try Ledger(
-            directory: settings.dataDirectory, schemas: catalogue, mapSizeBytes: settings.mapSizeBytes,
+            directory: settings.dataDirectory, schemas: catalogue, rules: rules, mapSizeBytes: settings.mapSizeBytes,
             writerLimits: limits, logger: logger)
         let head = try ledger.store.head()
         logger.info("store.opened", metadata: ["data": "\(settings.dataDirectory)", "seq": "\(head.seq)"])
 
-        let server = LedgerServer(configuration: settings.server, ledger: ledger, logger: logger)
+        // The only wall-clock reads: recordedAt (in the writer) and this default "today".
+        let server = LedgerServer(configuration: settings.server, ledger: ledger, logger: logger) {
+            let chinaDay = Int((Date().timeIntervalSince1970 + 8 * 3600) / 86_400)
+            return CivilDate(dayNumber: chinaDay)
+        }
         let socketPath = settings.socketPath
         let service = LedgerService(server: server) {
             SystemdNotify.ready()

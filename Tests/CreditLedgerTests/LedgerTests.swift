@@ -1,4 +1,5 @@
 import CreditDomain
+import CreditProjection
 import Foundation
 import LedgerJSON
 import Logging
@@ -34,7 +35,8 @@ final class LedgerFixture: @unchecked Sendable {
     init() throws {
         let clock = self.clock
         ledger = try Ledger(
-            directory: path, schemas: try SchemaCatalogue(directory: schemaDirectory), mapSizeBytes: 64 << 20,
+            directory: path, schemas: try SchemaCatalogue(directory: schemaDirectory),
+            rules: try RuleSet(directory: schemaDirectory.replacingOccurrences(of: "/events", with: "/rules")), mapSizeBytes: 64 << 20,
             logger: Logger(label: "test"), clock: { clock.milliseconds })
     }
 

@@ -1,0 +1,129 @@
+import CreditDomain
+import LedgerJSON
+
+/// An event with its place in the log (the transaction-time axis).
+public struct RecordedEvent: Sendable {
+    public let seq: UInt64
+    public let recordedAt: String
+    public let event: CreditEvent
+
+    public init(seq: UInt64, recordedAt: String, event: CreditEvent) {
+        self.seq = seq
+        self.recordedAt = recordedAt
+        self.event = event
+    }
+
+    /// Reads a stored record (`{"seq", "recordedAt", …, "hash"}`).
+    public init(stored value: JSONValue) throws(LedgerError) {
+        guard let seq = value["seq"]?.intValue, let recordedAt = value["recordedAt"]?.stringValue else {
+            throw LedgerError(.internal, "a stored event lacks seq or recordedAt")
+        }
+        self.init(seq: UInt64(seq), recordedAt: recordedAt, event: try CreditEvent(stored: value))
+    }
+}
+
+/// One record of the entity as it stands on the query's date, with what shaped it.
+public struct RecordState: Sendable {
+    public let eventId: String
+    public let kind: EventKind
+    public let occurredOn: CivilDate
+    /// The body as read now: corrections applied.
+    public let body: JSONValue
+    public let negative: Bool
+    public var severity: SeverityFinding?
+    public var windows: [Channel: DisplayWindow]
+    public var underObjection: Bool
+    /// Later events that changed how the record reads or shows, with what they did.
+    public var supersededBy: [(eventId: String, effect: String)]
+    public var revoked: Bool
+    /// True when its penalty obligations are met (`penalty.fulfilled`).
+    public var fulfilled: Bool
+}
+
+/// A listing on one of the lists.
+public struct ListingState: Sendable {
+    public let eventId: String
+    public let list: String
+    public let since: CivilDate
+    /// The last day in force; `nil` while open-ended.
+    public var until: CivilDate?
+    public var exitedBy: String?
+    public var exitReason: String?
+    public let basis: [String]
+    public var rules: [String]
+    public var earliestRemoval: CivilDate?
+    public var revoked: Bool
+
+    public func inForce(on date: CivilDate) -> Bool {
+        !revoked && since <= date && (until.map { date <= $0 } ?? true)
+    }
+}
+
+/// A market or industry ban.
+public struct BanState: Sendable {
+    public let eventId: String
+    public let scope: String
+    public let since: CivilDate
+    public var until: CivilDate?
+    public let permanent: Bool
+    public var liftedBy: String?
+    public var revoked: Bool
+
+    public func inForce(on date: CivilDate) -> Bool {
+        !revoked && since <= date && (until.map { date <= $0 } ?? true)
+    }
+}
+
+/// A credit commitment and what became of it.
+public struct CommitmentState: Sendable {
+    public enum Outcome: String, Sendable {
+        case open
+        case fulfilled
+        case breached
+    }
+
+    public let eventId: String
+    public let type: String
+    public let dueOn: CivilDate?
+    public var outcome: Outcome
+    public var outcomeBy: String?
+}
+
+/// An objection or repair waiting for a decision, with its working-day deadline.
+public struct PendingItem: Sendable {
+    public enum Kind: String, Sendable {
+        case objection
+        case repair
+    }
+
+    public let kind: Kind
+    public let eventId: String
+    public let target: String
+    /// What is awaited: `check` (objection), `acceptance` or `decision` (repair).
+    public let stage: String
+    public let since: CivilDate
+    public let channel: Channel?
+    public let deadline: WorkingDayCalendar.Deadline
+    /// `nil` when the deadline is unknown.
+    public let overdue: Bool?
+    public let rule: String
+}
+
+/// An entity's credit state on `at`, as known at `knownAtSeq` (domain.md §5).
+public struct EntityState: Sendable {
+    public let entity: EntityCode
+    public let at: CivilDate
+    public let knownAtSeq: UInt64
+    public var profile: (eventId: String, body: JSONValue)?
+    public var records: [RecordState]
+    public var lists: [ListingState]
+    public var bans: [BanState]
+    public var commitments: [CommitmentState]
+    public var pending: [PendingItem]
+    public var grade: (eventId: String, body: JSONValue)?
+    public var deregisteredOn: CivilDate?
+    public var supervisionClass: (value: String, rule: String)
+    public var flags: [String]
+    /// Every event the answer rests on (seq ≤ knownAt and in effect on `at`).
+    public var basisEventIds: [String]
+}
