@@ -176,6 +176,26 @@ func licence(_ id: String, entity: String = orgA) -> JSONValue {
     }
 }
 
+@Suite struct LedgerStateTests {
+    @Test func whatThePublicSawOnADayIsWhatWasKnownAtItsEnd() throws {
+        let fixture = try LedgerFixture()
+        fixture.milliseconds = 1_748_707_200_000  // 2025-05-31T16:00:00Z = 2025-06-01 00:00 in China
+        _ = try fixture.append([penalty("p-1")]).get()  // decided 2024-05-10
+        fixture.milliseconds += 3 * 86_400_000  // revoked three days later
+        _ = try fixture.append([event("x-1", "record.revoked", refs: ["p-1"], body: ["reason": "decision-revoked"])]).get()
+        let entity = try EntityCode(validating: orgA)
+        let day = CivilDate("2025-06-01")!
+
+        let sawThen = try fixture.ledger.state(of: entity, at: day, knownAt: .endOfAtDay)
+        #expect(sawThen.knownAtSeq == 1)
+        #expect(sawThen.records[0].windows[.creditchina]?.isShown(on: day) == true)
+        let knownNow = try fixture.ledger.state(of: entity, at: day, knownAt: .bound(.head))
+        #expect(knownNow.knownAtSeq == 2)
+        #expect(knownNow.records[0].revoked)
+        #expect(knownNow.records[0].windows[.creditchina]?.isShown(on: day) == false)
+    }
+}
+
 extension Result {
     var failure: Failure? {
         if case let .failure(error) = self { return error }
