@@ -31,8 +31,10 @@ public enum Projector {
             }
         }
 
+        // "Everything" (UInt64.max) echoes the last seq actually seen.
+        let echoedSeq = knownAtSeq == .max ? (known.last?.seq ?? 0) : knownAtSeq
         var state = EntityState(
-            entity: entity, at: at, knownAtSeq: knownAtSeq, profile: nil, records: [], lists: [], bans: [], commitments: [],
+            entity: entity, at: at, knownAtSeq: echoedSeq, profile: nil, records: [], lists: [], bans: [], commitments: [],
             pending: [], grade: nil, deregisteredOn: nil, supervisionClass: ("B", "class-b-normal"), flags: [], basisEventIds: [])
         var recordIndex: [String: Int] = [:]
         var fulfilledOn: [String: CivilDate] = [:]
