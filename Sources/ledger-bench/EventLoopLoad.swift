@@ -13,11 +13,15 @@ final class EventLoopLoad: @unchecked Sendable {
 
     private let makeRequest: @Sendable (_ connection: Int, _ number: Int) -> [UInt8]
     private let requestsPerConnection: Int
+    /// Requests one connection keeps in flight (1 = no pipelining).
+    let depth: Int
     private let deadline: NIODeadline
     private var outcome = Outcome()
     private let lock = NSLock()
 
-    init(requestsPerConnection: Int, maxSeconds: Double, makeRequest: @escaping @Sendable (Int, Int) -> [UInt8]) {
+    init(requestsPerConnection: Int, maxSeconds: Double, depth: Int = 1, makeRequest: @escaping @Sendable (Int, Int) -> [UInt8]) {
+        precondition(depth >= 1)
+        self.depth = depth
         self.requestsPerConnection = requestsPerConnection
         self.deadline = .now() + .nanoseconds(Int64(maxSeconds * 1e9))
         self.makeRequest = makeRequest
@@ -77,8 +81,9 @@ private final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
     let connection: Int
     let load: EventLoopLoad
     let done: EventLoopPromise<Void>
-    private var number = 0
-    private var sentAt: UInt64 = 0
+    private var sent = 0
+    private var sentAt: [UInt64] = []
+    private var answered = 0
     private var latencies: [UInt64] = []
 
     init(connection: Int, load: EventLoopLoad, done: EventLoopPromise<Void>) {
@@ -87,16 +92,18 @@ private final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
         self.done = done
     }
 
-    func channelActive(context: ChannelHandlerContext) { sendNext(context: context) }
+    func channelActive(context: ChannelHandlerContext) {
+        for _ in 0..<load.depth { sendNext(context: context) }
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        latencies.append(DispatchTime.now().uptimeNanoseconds - sentAt)
+        latencies.append(DispatchTime.now().uptimeNanoseconds - sentAt[answered])
+        answered += 1
         let line = unwrapInboundIn(data)
         guard line.readableBytesView.starts(with: Self.okPrefix) else {
             finish(context: context, failure: line.getString(at: line.readerIndex, length: min(line.readableBytes, 300)))
             return
         }
-        number += 1
         sendNext(context: context)
     }
 
@@ -105,13 +112,14 @@ private final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
     func errorCaught(context: ChannelHandlerContext, error: Error) { finish(context: context, failure: "\(error)") }
 
     private func sendNext(context: ChannelHandlerContext) {
-        guard let bytes = load.request(connection: connection, number: number) else {
-            finish(context: context, failure: nil)
+        guard let bytes = load.request(connection: connection, number: sent) else {
+            if answered == sent { finish(context: context, failure: nil) }
             return
         }
         var buffer = context.channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
-        sentAt = DispatchTime.now().uptimeNanoseconds
+        sentAt.append(DispatchTime.now().uptimeNanoseconds)
+        sent += 1
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 

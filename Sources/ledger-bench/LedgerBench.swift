@@ -9,7 +9,7 @@ import LedgerProtocol
 struct LedgerBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger-bench", abstract: "Load generator for CreditLedger benchmarks.",
-        subcommands: [AppendLoad.self])
+        subcommands: [AppendLoad.self, StatusLoad.self])
 }
 
 /// Appends from many connections, one request outstanding per connection, and reports
@@ -26,9 +26,7 @@ struct AppendLoad: ParsableCommand {
     @Option(help: "Makes eventIds unique across runs on one store.") var prefix = "bench"
 
     func run() throws {
-        let codes = (0..<entities).map { index in
-            EntityCode.makeUSCC(region: "110105", organisationBody: String(format: "%08d", index * 7919 % 100_000_000))
-        }
+        let codes = benchEntityCodes(entities)
         let started = Date()
         let batch = self.batch
         let requests = self.requests
@@ -63,5 +61,44 @@ struct AppendLoad: ParsableCommand {
         return Array("""
             {"eventId":"\(id)","kind":"penalty.imposed","entity":"\(entity)","occurredOn":"2024-0\(1 + index % 9)-1\(index % 10)","source":{"authority":"北京市朝阳区市场监督管理局"},"body":{"decisionNo":"京朝市监罚〔2024〕\(index)号","procedure":"ordinary","measures":[{"type":"fine","amountYuan":\(amount)}],"violation":"销售超过保质期的食品","legalBasis":"《中华人民共和国食品安全法》第一百二十四条","sector":"food"}}
             """.utf8)
+    }
+}
+
+/// The entity codes the benchmarks spread events over (the same for append and status).
+func benchEntityCodes(_ count: Int) -> [String] {
+    (0..<count).map { index in
+        EntityCode.makeUSCC(region: "110105", organisationBody: String(format: "%08d", index * 7919 % 100_000_000))
+    }
+}
+
+/// `status` for random entities: latency unpipelined (`--depth 1`) or throughput pipelined.
+struct StatusLoad: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status")
+
+    @Option var socket: String
+    @Option(help: "Connections.") var clients = 1
+    @Option(help: "Requests in flight per connection.") var depth = 1
+    @Option(help: "Queries per connection.") var requests = 10_000
+    @Option(help: "Entities the ledger was loaded with (ledger-bench append --entities).") var entities = 5000
+    @Option var maxSeconds = 30.0
+    @Option(help: "The op to ask: status, display or history.") var op = "status"
+
+    func run() throws {
+        let codes = benchEntityCodes(entities)
+        let op = self.op
+        let load = EventLoopLoad(requestsPerConnection: requests, maxSeconds: maxSeconds, depth: depth) { client, number in
+            let entity = codes[(client * 7_368_787 + number * 104_729) % codes.count]
+            return Array(#"{"op":"\#(op)","entity":"\#(entity)","at":"2026-06-01"}"#.utf8) + [UInt8(ascii: "\n")]
+        }
+        let started = Date()
+        let outcome = try load.run(socketPath: socket, connections: clients)
+        let seconds = Date().timeIntervalSince(started)
+        let sorted = outcome.latenciesNanoseconds.sorted()
+        func percentile(_ p: Double) -> Double {
+            sorted.isEmpty ? 0 : Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e6
+        }
+        print(String(format: "RESULT qps=%.0f p50_ms=%.3f p99_ms=%.3f queries=%d seconds=%.2f failures=%d",
+            Double(sorted.count) / seconds, percentile(0.5), percentile(0.99), sorted.count, seconds, outcome.failures.count))
+        if let first = outcome.failures.first { FileHandle.standardError.write(Data("first failure: \(first)\n".utf8)) }
     }
 }
