@@ -22,15 +22,18 @@ let package = Package(
         // JSON values, a strict parser and the canonical encoder (no dependencies).
         .target(name: "LedgerJSON"),
 
+        // Calendar arithmetic on day numbers, shared by the store and the domain.
+        .target(name: "LedgerTime"),
+
         // The append-only, hash-chained log on LMDB. Knows nothing of credit.
         .target(name: "LedgerStore", dependencies: [
-            "CLMDB",
+            "CLMDB", "LedgerTime",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Entities, event kinds and validation. Knows nothing of storage or sockets.
-        .target(name: "CreditDomain", dependencies: ["LedgerJSON"]),
+        .target(name: "CreditDomain", dependencies: ["LedgerJSON", "LedgerTime"]),
 
         // Time, rules as data, and the projections derived from an entity's events.
         .target(name: "CreditProjection", dependencies: ["CreditDomain", "LedgerJSON"]),

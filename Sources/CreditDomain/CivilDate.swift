@@ -1,3 +1,5 @@
+import LedgerTime
+
 /// A calendar date (China Standard Time), as in `occurredOn`: `YYYY-MM-DD`.
 public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible {
     public let year: Int
@@ -31,11 +33,16 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     public static func daysInMonth(year: Int, month: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
+        CivilCalendar.daysInMonth(year: year, month: month)
+    }
+
+    /// Days since 1970-01-01 (negative before).
+    public var dayNumber: Int { CivilCalendar.dayNumber(year: year, month: month, day: day) }
+
+    /// The date of a day number (see ``dayNumber``).
+    public init(dayNumber: Int) {
+        let date = CivilCalendar.date(dayNumber: dayNumber)
+        self.init(year: date.year, month: date.month, day: date.day)!
     }
 
     public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {
