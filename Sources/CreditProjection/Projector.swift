@@ -95,7 +95,9 @@ public enum Projector {
             case .objectionFiled:
                 objections[event.eventId] = (event.refs[0], event.occurredOn, false)
             case .objectionResolved:
-                objections[event.refs[0]]?.resolved = true
+                // The decision's effect on the record may be retroactive; the objection itself
+                // is pending until the decision's date.
+                if event.occurredOn <= at { objections[event.refs[0]]?.resolved = true }
             case .recordCorrected, .recordRevoked:
                 break  // applied above, over the record's whole life
             case .repairApplied:

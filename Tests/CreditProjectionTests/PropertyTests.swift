@@ -131,3 +131,25 @@ func comparable(_ state: EntityState) -> String {
         #expect(CanonicalJSON.encode(first.statusJSON()) == CanonicalJSON.encode(second.statusJSON()))
     }
 }
+
+@Suite struct RetroactiveEffectTests {
+    @Test func anUpheldObjectionRevokesRetroactivelyButIsPendingUntilItsDate() {
+        let entity = HistoryGenerator.entity
+        func recorded(_ seq: UInt64, _ id: String, _ kind: EventKind, _ date: String, refs: [String] = [], body: JSONValue) -> RecordedEvent {
+            RecordedEvent(seq: seq, recordedAt: "", event: CreditEvent(
+                eventId: id, kind: kind, entity: entity, occurredOn: CivilDate(date)!, source: ["authority": "a"], authority: "a", refs: refs, body: body))
+        }
+        let events = [
+            recorded(1, "p", .penaltyImposed, "2026-05-01", body: ["procedure": "ordinary", "measures": [["type": "fine", "amountYuan": 80_000]]]),
+            recorded(2, "o", .objectionFiled, "2026-06-01", refs: ["p"], body: ["grounds": "g"]),
+            recorded(3, "r", .objectionResolved, "2026-07-01", refs: ["o"], body: ["outcome": "upheld", "action": "revoked"]),
+        ]
+        let june = Projector.project(entity: entity, events: events, at: CivilDate("2026-06-15")!, knownAtSeq: .max, rules: rules)
+        #expect(june.records[0].revoked, "revocation reaches back over the record's whole life")
+        #expect(june.pending.map(\.eventId) == ["o"], "but on 2026-06-15 the objection was still pending")
+        let august = Projector.project(entity: entity, events: events, at: CivilDate("2026-08-01")!, knownAtSeq: .max, rules: rules)
+        #expect(august.pending.isEmpty)
+        let before = Projector.project(entity: entity, events: events, at: CivilDate("2026-06-15")!, knownAtSeq: 2, rules: rules)
+        #expect(!before.records[0].revoked && before.records[0].windows[.creditchina]?.isShown(on: CivilDate("2026-06-15")!) == true)
+    }
+}
