@@ -32,6 +32,16 @@ public enum AdmissionRules {
             if event.body["reason"]?.stringValue == "early-removal", let earliest = listing.earliestRemoval, date < earliest {
                 throw violation("early removal from the \(listing.list) list is possible from \(earliest) (\(listing.rules.joined(separator: ", ")))", field: "occurredOn")
             }
+        case .repairApplied where state.lists.contains(where: { $0.eventId == target }):
+            // Repairing a listing is the way off the list (Order 36 Art. 3; Order 107 Art. 13).
+            let listing = state.lists.first { $0.eventId == target }!
+            guard listing.inForce(on: date) else { throw violation("listing '\(target)' is not in force on \(date): there is nothing to repair") }
+            if let earliest = listing.earliestRemoval, date < earliest {
+                throw violation("repair of the \(listing.list) listing may be applied for from \(earliest) (\(listing.rules.joined(separator: ", ")))", field: "occurredOn")
+            }
+            if state.pending.contains(where: { $0.kind == .repair && $0.target == target }) {
+                throw violation("a repair application for '\(target)' is already pending")
+            }
         case .repairApplied:
             guard let record = state.records.first(where: { $0.eventId == target }) else {
                 throw violation("record '\(target)' is not in effect on \(date)")

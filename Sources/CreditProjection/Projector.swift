@@ -128,7 +128,16 @@ public enum Projector {
             computeWindows(&state.records[index], person: person, linkedToSeriousListing: seriousBasis.contains(state.records[index].eventId), rules: rules)
         }
         for (grantId, grant) in grants.sorted(by: { $0.value.on < $1.value.on }) {
-            guard let target = applications[grant.application]?.target, let index = recordIndex[target] else { continue }
+            guard let target = applications[grant.application]?.target else { continue }
+            if let listingIndex = state.lists.firstIndex(where: { $0.eventId == target }) {
+                // A granted repair of a listing is an exit from the list.
+                let last = grant.on.adding(days: -1)
+                if state.lists[listingIndex].until.map({ last < $0 }) ?? true { state.lists[listingIndex].until = last }
+                state.lists[listingIndex].exitedBy = grantId
+                state.lists[listingIndex].exitReason = "repair"
+                continue
+            }
+            guard let index = recordIndex[target] else { continue }
             end(&state.records[index], before: grant.on, reason: .repaired, by: grantId, effect: "repair granted: display ends")
             for revocation in fraud where revocation.grant == grantId {
                 resume(&state.records[index], on: revocation.on, by: revocation.eventId, rules: rules)

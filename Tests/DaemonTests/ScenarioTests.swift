@@ -129,6 +129,22 @@ import Testing
         daemon.terminate()
     }
 
+    @Test func aRepairedListingIsAnExitFromTheList() throws {
+        let daemon = Daemon()
+        try daemon.start()
+        let client = try daemon.client()
+        _ = try append(client, event("l-1", "list.entered", on: "2023-01-10", body: ["list": "serious-dishonesty", "authority": "北京市市场监督管理局"]))
+        let early = try append(client, event("a-0", "repair.applied", on: "2023-06-01", refs: ["l-1"], body: ["commitment": "已整改"]))
+        #expect(errorCode(early) == "rule_violation" && early["error"]?["field"] == "events[0].occurredOn")
+        #expect(result(try append(client, event("a-1", "repair.applied", on: "2024-02-01", refs: ["l-1"], body: ["commitment": "已整改"]))) != nil)
+        #expect(try status(client, at: "2024-02-02")["pending"]?[0]?["target"] == "l-1")
+        #expect(result(try append(client, event("g-1", "repair.granted", on: "2024-03-01", refs: ["a-1"]))) != nil)
+        #expect(try status(client, at: "2024-02-29")["lists"]?.arrayValue?.count == 1)
+        let after = try status(client, at: "2024-03-01")
+        #expect(after["lists"]?.arrayValue?.isEmpty == true && after["supervisionClass"] != "D")
+        daemon.terminate()
+    }
+
     @Test func objectionsAreFlaggedAndResolved() throws {
         let daemon = Daemon()
         try daemon.start()
