@@ -39,9 +39,19 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Days since 1970-01-01 (negative before).
     public var dayNumber: Int { CivilCalendar.dayNumber(year: year, month: month, day: day) }
 
-    /// The date of a day number (see ``dayNumber``).
+    /// The first and last representable dates.
+    public static let earliest = CivilDate(year: 1, month: 1, day: 1)!
+    public static let latest = CivilDate(year: 9999, month: 12, day: 31)!
+
+    /// Dates an event or a query may name: anything else is a typo or an attack, and far
+    /// dates would push period arithmetic past the calendar.
+    public static let plausibleRange = CivilDate(year: 1900, month: 1, day: 1)!...CivilDate(year: 2199, month: 12, day: 31)!
+
+    /// The date of a day number (see ``dayNumber``), clamped to the representable range so
+    /// that period arithmetic on extreme dates can never fail.
     public init(dayNumber: Int) {
-        let date = CivilCalendar.date(dayNumber: dayNumber)
+        let clamped = min(max(dayNumber, CivilDate.earliest.dayNumber), CivilDate.latest.dayNumber)
+        let date = CivilCalendar.date(dayNumber: clamped)
         self.init(year: date.year, month: date.month, day: date.day)!
     }
 

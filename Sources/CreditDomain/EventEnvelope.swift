@@ -42,6 +42,9 @@ public struct EventEnvelope: Sendable {
         guard let occurredOn = CivilDate(dateText) else {
             throw LedgerError(.invalidField, "occurredOn must be a real date as YYYY-MM-DD, got '\(dateText)'", field: "occurredOn")
         }
+        guard CivilDate.plausibleRange.contains(occurredOn) else {
+            throw LedgerError(.invalidField, "occurredOn must lie between 1900-01-01 and 2199-12-31, got \(occurredOn)", field: "occurredOn")
+        }
         let (source, authority) = try Self.validateSource(value["source"])
         let refs = try Self.validateRefs(value["refs"], rule: kind.refRule, kind: kind)
         guard let body = value["body"] else { throw LedgerError(.missingField, "body is required", field: "body") }

@@ -11,6 +11,8 @@ extension CivilDate {
     /// (2025-11-30 + 3 months → 2026-02-28).
     public func adding(months: Int) -> CivilDate {
         let total = year * 12 + (month - 1) + months
+        // Clamp past the representable years instead of failing.
+        guard total >= 12, total < 10_000 * 12 else { return total < 12 ? .earliest : .latest }
         let newYear = total / 12
         let newMonth = total % 12 + 1
         let newDay = min(day, CivilDate.daysInMonth(year: newYear, month: newMonth))

@@ -36,6 +36,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var readingPaused = false
     private var draining = false
     private var inputClosed = false
+    private var closing = false
     private var subscription: Subscription?
     private var context: ChannelHandlerContext?
 
@@ -244,9 +245,13 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func closeIfDrained(context: ChannelHandlerContext) {
         let finished = draining && (pendingCount == 0 || subscription != nil)
         let clientDone = inputClosed && pendingCount == 0 && subscription == nil
-        guard finished || clientDone else { return }
-        context.flush()
-        context.close(promise: nil)
+        guard finished || clientDone, !closing else { return }
+        closing = true
+        // Close once everything written so far has left: `close` would drop answers still
+        // queued behind a full socket. Writes complete in order, so an empty last write tells.
+        let lastWrite = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: lastWrite)
+        lastWrite.futureResult.whenComplete { _ in context.close(promise: nil) }
     }
 
     // MARK: - subscribe

@@ -143,8 +143,8 @@ struct Operations: Sendable {
     /// `at`: a date, default today (China time).
     func at(_ request: Request) throws -> CivilDate {
         guard let value = request["at"], !value.isNull else { return today() }
-        guard let text = value.stringValue, let date = CivilDate(text) else {
-            throw LedgerError(.invalidField, "at must be a date as YYYY-MM-DD", field: "at")
+        guard let text = value.stringValue, let date = CivilDate(text), CivilDate.plausibleRange.contains(date) else {
+            throw LedgerError(.invalidField, "at must be a date as YYYY-MM-DD between 1900-01-01 and 2199-12-31", field: "at")
         }
         return date
     }

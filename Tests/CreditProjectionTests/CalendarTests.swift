@@ -25,6 +25,13 @@ func date(_ text: String) -> CivilDate { CivilDate(text)! }
         #expect(date(start).adding(months: months) == date(end), "\(why)")
     }
 
+    @Test func extremeDatesClampInsteadOfFailing() {
+        #expect(date("9999-12-31").adding(days: 1) == date("9999-12-31"))
+        #expect(date("9999-12-31").adding(months: 36) == date("9999-12-31"))
+        #expect(date("0001-01-01").adding(months: -36) == date("0001-01-01"))
+        #expect(date("0001-01-01").adding(days: -5) == date("0001-01-01"))
+    }
+
     @Test func countsDaysAndWeekdays() {
         #expect(date("1970-01-01").dayNumber == 0)
         #expect(CivilDate(dayNumber: date("2026-11-23").dayNumber) == date("2026-11-23"))

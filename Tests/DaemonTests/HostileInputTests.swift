@@ -1,0 +1,101 @@
+import Foundation
+import LedgerJSON
+import LedgerProtocol
+import Testing
+
+/// A bounded fuzz campaign (the long one belongs to Tools/soak): the daemon must answer
+/// every line with one line, never crash or hang, and keep serving well-behaved clients.
+@Suite(.serialized) struct HostileInputTests {
+    static let valid: [String] = [
+        #"{"op":"ping","id":1}"#,
+        #"{"op":"get","seq":1}"#,
+        #"{"op":"read","from":1,"limit":5}"#,
+        #"{"op":"history","entity":"91110000600037341L","knownAt":3}"#,
+        #"{"op":"status","entity":"91110000600037341L","at":"2026-06-01","knownAt":"at"}"#,
+        #"{"op":"display","entity":"91110000600037341L","at":"2026-06-01","channel":"gsxt"}"#,
+        #"{"op":"verify","from":1,"to":2}"#,
+        #"{"op":"append","events":[{"eventId":"f-1","kind":"license.granted","entity":"91110000600037341L","occurredOn":"2024-03-01","source":{"authority":"a"},"body":{"decisionNo":"d","category":"c","content":"x","validFrom":"2024-03-01","validUntil":"9999-12-31"}}]}"#,
+        #"{"op":"append","events":[{"eventId":"f-2","kind":"ban.imposed","entity":"91110000600037341L","occurredOn":"2199-12-31","source":{"authority":"a"},"body":{"scope":"market","termUntil":"9999-12-31"}}]}"#,
+    ]
+
+    static let hostileValues: [String] = [
+        "null", "true", "-1", "0", "1e308", "-1e308", "18446744073709551616", "9223372036854775807", "1.5", #""""#,
+        #""9999-12-31""#, #""0000-00-00""#, #""2024-02-30""#, #""at""#, #""\u0000""#, "[]", "{}", #"[[[[[[]]]]]]"#,
+        "\"" + String(repeating: "界", count: 5000) + "\"",
+    ]
+
+    /// One hostile line, chosen by `random`.
+    static func hostileLine(_ random: inout SeededGenerator) -> [UInt8] {
+        let base = Array(valid.randomElement(using: &random)!.utf8)
+        switch Int.random(in: 0..<8, using: &random) {
+        case 0: return (0..<Int.random(in: 1...300, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }.filter { $0 != 0x0A }
+        case 1: return Array(base.prefix(Int.random(in: 0..<base.count, using: &random)))
+        case 2:
+            var bytes = base
+            for _ in 0..<Int.random(in: 1...5, using: &random) { bytes[Int.random(in: 0..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random) }
+            return bytes.filter { $0 != 0x0A }
+        case 3: return Array(String(repeating: "[", count: Int.random(in: 60...20_000, using: &random)).utf8)
+        case 4:
+            // A valid request with one value replaced by a hostile one.
+            let text = valid.randomElement(using: &random)!
+            let value = hostileValues.randomElement(using: &random)!
+            guard let range = text.range(of: #":(\d+|"[^"]*")"#, options: .regularExpression) else { return base }
+            return Array(text.replacingCharacters(in: range, with: ":" + value).utf8)
+        case 5: return [0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D]  // invalid UTF-8 in a key
+        case 6: return Array(#"{"op":"read","limit":"#.utf8) + Array(String(repeating: "9", count: 400).utf8) + [0x7D]
+        default: return Array(#"{"op":"get","eventId":""#.utf8) + Array(String(repeating: "x", count: 100_000).utf8) + Array(#""}"#.utf8)
+        }
+    }
+
+    @Test func survivesHostileLinesAndKeepsServing() throws {
+        let lines = Int(ProcessInfo.processInfo.environment["CREDITLEDGER_FUZZ_LINES"] ?? "") ?? 3000
+        let daemon = Daemon()
+        try daemon.start()
+        let setup = try daemon.client()
+        for line in Self.valid where line.contains("append") { _ = try setup.call(try JSONParser.parse(line)) }
+
+        var random = SeededGenerator(state: 20_261_123)
+        for connection in 0..<4 {
+            let client = try daemon.client()
+            var batch: [UInt8] = []
+            let count = lines / 4
+            for _ in 0..<count { batch += Self.hostileLine(&random) + [0x0A] }
+            if ProcessInfo.processInfo.environment["CREDITLEDGER_FUZZ_DUMP"] != nil {
+                FileManager.default.createFile(atPath: "/tmp/fuzz-\(connection).in", contents: Data(batch))
+            }
+            try client.send(batch)
+            client.finishSending()
+            var answers = 0
+            while let answer = try client.readLine() {
+                // Every answer is one JSON object with ok true or false.
+                if ProcessInfo.processInfo.environment["CREDITLEDGER_FUZZ_DUMP"] != nil {
+                    if let handle = FileHandle(forWritingAtPath: "/tmp/fuzz-\(connection).out") { handle.seekToEndOfFile(); handle.write(Data(answer + [0x0A])); handle.closeFile() }
+                    else { FileManager.default.createFile(atPath: "/tmp/fuzz-\(connection).out", contents: Data(answer + [0x0A])) }
+                }
+                let value = try JSONParser.parse(answer)
+                #expect(value["ok"]?.boolValue != nil, "connection \(connection): \(String(decoding: answer.prefix(200), as: UTF8.self))")
+                answers += 1
+            }
+            #expect(answers == count, "connection \(connection): \(answers) answers for \(count) lines; daemon log: \(daemon.log().suffix(2000))")
+        }
+        // Still alive, intact, and serving well-behaved clients correctly.
+        let check = try daemon.client()
+        #expect(result(try check.call(["op": "verify"]))?["ok"] == true)
+        #expect(result(try check.call(["op": "get", "eventId": "f-1"]))?["event"]?["eventId"] == "f-1")
+        let status = try #require(result(try check.call(["op": "status", "entity": "91110000600037341L", "at": "2199-12-31"])))
+        #expect(status["entity"] == "91110000600037341L")
+        #expect(daemon.terminate() == 0)
+    }
+}
+
+/// SplitMix64, for reproducible campaigns.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
