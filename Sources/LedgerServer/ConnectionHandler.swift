@@ -33,6 +33,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var slotsHead = 0
     private var firstSlotNumber = 0
     private var waitingCount = 0
+    /// Reading stops while too many requests are unanswered, or while answers are not
+    /// leaving (a client that sends without reading): memory per connection stays bounded.
     private var readingPaused = false
     private var draining = false
     private var inputClosed = false
@@ -110,10 +112,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
         }
         closeIfDrained(context: context)
-        if pendingCount >= maximumPipelinedRequests, !readingPaused {
-            readingPaused = true
-            context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
-        }
+        updateReading(context: context)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -199,10 +198,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 if subscription != nil { return }
             }
         }
-        if readingPaused, pendingCount < maximumPipelinedRequests / 2 {
-            readingPaused = false
-            context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
-        }
+        updateReading(context: context)
         closeIfDrained(context: context)
     }
 
@@ -221,6 +217,19 @@ final class ConnectionHandler: ChannelInboundHandler {
             case .waiting:
                 break scan
             }
+        }
+    }
+
+    /// Pauses or resumes reading from the client (never while draining).
+    private func updateReading(context: ChannelHandlerContext) {
+        let shouldPause = pendingCount >= maximumPipelinedRequests || !context.channel.isWritable
+        let shouldResume = pendingCount < maximumPipelinedRequests / 2 && context.channel.isWritable
+        if shouldPause, !readingPaused {
+            readingPaused = true
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+        } else if shouldResume, readingPaused, !draining {
+            readingPaused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
         }
     }
 
@@ -285,6 +294,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable { pump(context: context) }
+        if subscription == nil { updateReading(context: context) }
         context.fireChannelWritabilityChanged()
     }
 

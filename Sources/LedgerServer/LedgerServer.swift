@@ -45,6 +45,8 @@ public final class LedgerServer: Sendable {
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             // A client that sends its last request and shuts down its side still gets every answer.
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            // Answers waiting to leave above 1 MiB make the channel unwritable: reading pauses.
+            .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 256 << 10, high: 1 << 20))
             .childChannelInitializer { channel in
                 let key = ObjectIdentifier(channel)
                 let admitted = connections.withLockedValue { open -> Bool in

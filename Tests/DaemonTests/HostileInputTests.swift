@@ -99,3 +99,45 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite(.serialized) struct SlowReaderTests {
+    /// A client that sends and never reads must be slowed down, not buffered without bound.
+    @Test func aClientThatNeverReadsIsThrottledNotBuffered() throws {
+        let daemon = Daemon()
+        try daemon.start()
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(daemon.socketPath.utf8)) }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(connected == 0)
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+        // Each ping is 14 bytes and earns a ~140-byte answer. Without backpressure the daemon
+        // would read all 64 MiB and queue ~640 MiB of answers.
+        let chunk = Array(String(repeating: "{\"op\":\"ping\"}\n", count: 4096).utf8)
+        var sent = 0
+        var stalledSince: Date?
+        let limit = 64 << 20
+        while sent < limit {
+            let written = chunk.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if written > 0 {
+                sent += written
+                stalledSince = nil
+            } else if errno == EAGAIN || errno == EWOULDBLOCK {
+                if stalledSince == nil { stalledSince = Date() }
+                if Date().timeIntervalSince(stalledSince!) > 2 { break }  // the daemon stopped reading: good
+                usleep(10_000)
+            } else {
+                Issue.record("write failed: \(errno)")
+                break
+            }
+        }
+        #expect(sent < limit, "the daemon read \(sent) bytes from a client that never reads its answers")
+        // And it still serves others.
+        #expect(result(try daemon.client().call(["op": "ping"])) != nil)
+        #expect(daemon.terminate() == 0)
+    }
+}
