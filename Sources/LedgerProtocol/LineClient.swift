@@ -11,6 +11,8 @@ public final class LineClient {
     private let descriptor: Int32
     private var buffer: [UInt8] = []
     private var bufferStart = 0
+    /// Bytes after `bufferStart` already searched for `\n` (a long line is not searched again).
+    private var scanned = 0
 
     /// Connects to the daemon's socket.
     public init(socketPath: String) throws {
@@ -65,15 +67,17 @@ public final class LineClient {
     /// The next line without its `\n`, or `nil` when the daemon closed the connection.
     public func readLine() throws -> [UInt8]? {
         while true {
-            if let newline = buffer[bufferStart...].firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = buffer[(bufferStart + scanned)...].firstIndex(of: UInt8(ascii: "\n")) {
                 let line = Array(buffer[bufferStart..<newline])
                 bufferStart = newline + 1
+                scanned = 0
                 if bufferStart > 65_536 {
                     buffer.removeFirst(bufferStart)
                     bufferStart = 0
                 }
                 return line
             }
+            scanned = buffer.count - bufferStart
             var chunk = [UInt8](repeating: 0, count: 65_536)
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {

@@ -135,7 +135,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 slots.append(.waiting(request))
                 waitingCount += 1
             }
-        } else if pendingCount == 0 {
+        } else if pendingCount == 0 && context.channel.isWritable {
             execute(request, context: context)
         } else {
             slots.append(.waiting(request))
@@ -192,6 +192,8 @@ final class ConnectionHandler: ChannelInboundHandler {
                     startWaitingAppends(context: context)
                     return
                 }
+                // Answers are not leaving: keep the request until they do (bounded memory).
+                guard context.channel.isWritable else { return }
                 waitingCount -= 1
                 popSlot()
                 execute(request, context: context)
@@ -293,7 +295,13 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { pump(context: context) }
+        if context.channel.isWritable {
+            pump(context: context)
+            if subscription == nil {
+                drainSlots(context: context)
+                context.flush()
+            }
+        }
         if subscription == nil { updateReading(context: context) }
         context.fireChannelWritabilityChanged()
     }

@@ -141,3 +141,34 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(daemon.terminate() == 0)
     }
 }
+
+extension SlowReaderTests {
+    /// Large answers to requests already read are produced only as the client takes them.
+    @Test func largeAnswersWaitForAClientThatDoesNotRead() throws {
+        let daemon = Daemon()
+        try daemon.start()
+        let writer = try daemon.client()
+        for batch in 0..<4 {
+            _ = try writer.call(appendRequest((0..<500).map { licenceEvent("big-\(batch)-\($0)") }))
+        }
+        let client = try daemon.client()
+        // 300 reads of 2,000 records (~1 MB each) in one go, then not reading for a while.
+        let request = Array(#"{"op":"read","limit":2000}"#.utf8) + [0x0A]
+        try client.send(Array((0..<300).map { _ in request }.joined()))
+        Thread.sleep(forTimeInterval: 2)
+        let residentMegabytes = try Self.residentMegabytes(pid: daemon.process!.processIdentifier)
+        #expect(residentMegabytes < 200, "daemon RSS \(residentMegabytes) MB with a client not reading")
+        // Reading them all still works.
+        let ok = Array(#"{"id":null,"ok":true"#.utf8)
+        var answers = 0
+        for _ in 0..<300 where try client.readLine()?.starts(with: ok) == true { answers += 1 }
+        #expect(answers == 300)
+        #expect(daemon.terminate() == 0)
+    }
+
+    static func residentMegabytes(pid: Int32) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+    }
+}
