@@ -1,20 +1,10 @@
 import CreditDomain
 import LedgerJSON
+import TestSupport
 import Testing
 
 @testable import CreditProjection
 
-/// A small seeded generator (SplitMix64), so a failing history can be replayed from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random histories of one entity: every kind, refs to earlier events of the right kind,
 /// dates in 2019-2026 in any order — projections must cope with any log, legal or not.

@@ -1,6 +1,7 @@
 import Foundation
 import LedgerJSON
 import LedgerProtocol
+import TestSupport
 import Testing
 
 /// A bounded fuzz campaign (the long one belongs to Tools/soak): the daemon must answer
@@ -88,17 +89,6 @@ import Testing
     }
 }
 
-/// SplitMix64, for reproducible campaigns.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite(.serialized) struct SlowReaderTests {
     /// A client that sends and never reads must be slowed down, not buffered without bound.
