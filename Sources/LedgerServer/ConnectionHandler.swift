@@ -147,10 +147,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func execute(_ request: Request, context: ChannelHandlerContext) {
         if request.op == "subscribe" {
             startSubscription(request, context: context)
-        } else if Operations.readOps.contains(request.op) {
-            write(operations.answer(request), context: context)
         } else {
-            write(Response.failure(id: request.id, error: LedgerError(.unknownOp, "unknown op '\(request.op)'", field: "op")), context: context)
+            write(operations.answer(request), context: context)
         }
     }
 

@@ -36,7 +36,7 @@ public final class LedgerServer: Sendable {
     public func start() async throws {
         let directory = (configuration.socketPath as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        let operations = Operations(ledger: ledger, connectionCount: { [connections] in connections.withLockedValue { $0.count } }, today: today)
+        let operations = Operations(ledger: ledger, connectionCount: { [self] in self.connectionCount }, today: today)
         let configuration = self.configuration
         let hub = self.hub
         let logger = self.logger

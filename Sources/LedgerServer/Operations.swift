@@ -15,10 +15,7 @@ struct Operations: Sendable {
     /// Today in China Standard Time: the default `at` (the only clock a projection sees).
     let today: @Sendable () -> CivilDate
 
-    /// Ops answered at once, without the writer.
-    static let readOps: Set<String> = ["ping", "get", "read", "history", "verify", "stats", "status", "display"]
-
-    /// Answers a read op.
+    /// Answers every op but `append` and `subscribe` (unknown ops with `unknown_op`).
     func answer(_ request: Request) -> [UInt8] {
         do {
             let result: [UInt8]
