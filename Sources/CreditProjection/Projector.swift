@@ -127,7 +127,8 @@ public enum Projector {
             state.records[index].fulfilled = fulfilledOn[state.records[index].eventId] != nil
             computeWindows(&state.records[index], person: person, linkedToSeriousListing: seriousBasis.contains(state.records[index].eventId), rules: rules)
         }
-        for (grantId, grant) in grants.sorted(by: { $0.value.on < $1.value.on }) {
+        // Dictionaries iterate in no fixed order: sort wherever order shows in the answer.
+        for (grantId, grant) in grants.sorted(by: { ($0.value.on, $0.key) < ($1.value.on, $1.key) }) {
             guard let target = applications[grant.application]?.target else { continue }
             if let listingIndex = state.lists.firstIndex(where: { $0.eventId == target }) {
                 // A granted repair of a listing is an exit from the list.
@@ -177,7 +178,10 @@ public enum Projector {
                 if window.endReason == nil, let until = window.until, until < at, window.from != nil { window.endReason = .expired }
                 state.records[index].windows[channel] = window
             }
-            if let objection = objections.first(where: { $0.value.target == state.records[index].eventId && !$0.value.resolved }) {
+            let pendingObjections = objections
+                .filter { $0.value.target == state.records[index].eventId && !$0.value.resolved }
+                .sorted { ($0.value.on, $0.key) < ($1.value.on, $1.key) }
+            for objection in pendingObjections {
                 state.records[index].underObjection = true
                 state.records[index].supersededBy.append((objection.key, "objection pending: flagged, display continues"))
             }
@@ -246,13 +250,19 @@ public enum Projector {
 
     static func computeWindows(_ record: inout RecordState, person: Bool, linkedToSeriousListing: Bool, rules: RuleSet) {
         let display = rules.display
+        // A penalty's facts and severity do not depend on the channel: read them once.
+        var penalty: (facts: PenaltyFacts, finding: SeverityFinding)?
+        if record.kind == .penaltyImposed {
+            let facts = PenaltyFacts(body: record.body, decidedOn: record.occurredOn)
+            let finding = display.severity(of: facts, person: person, linkedToSeriousListing: linkedToSeriousListing)
+            penalty = (facts, finding)
+            record.severity = finding
+        }
         for channel in Channel.allCases {
             var window: DisplayWindow
             switch record.kind {
             case .penaltyImposed:
-                let facts = PenaltyFacts(body: record.body, decidedOn: record.occurredOn)
-                let finding = display.severity(of: facts, person: person, linkedToSeriousListing: linkedToSeriousListing)
-                record.severity = finding
+                let (facts, finding) = penalty!
                 window = display.penaltyWindow(facts, severity: finding, channel: channel, person: person)
                 window.rules.insert(finding.rule, at: 0)
             case .commitmentBreached where record.body["fraudulent"]?.boolValue == true:
