@@ -1,0 +1,215 @@
+import CreditDomain
+import LedgerJSON
+
+/// An entity's events folded one by one into the facts its projection is made of: which
+/// records exist, what later events linked to them, and when. The fold reads no rules, so
+/// it stays valid when the rule tables change; ``state(at:knownAtSeq:rules:body:)``
+/// applies the rules and the query date.
+///
+/// The ledger stores each entity's fold and updates it in the transaction that appends
+/// the entity's events: answers for "today, as known now" start from one stored value
+/// instead of a replay. Record bodies stay in the log; the fold names them by seq.
+public struct EntityFold: Sendable {
+    /// A stored event the answer shows, named by its seq.
+    struct RecordFact: Equatable {
+        let seq: UInt64
+        let eventId: String
+        let kind: EventKind
+        let occurredOn: CivilDate
+        let negative: Bool
+    }
+
+    /// An event that ended something (an exit, a lift, a licence end) and when.
+    struct Ending: Equatable {
+        let on: CivilDate
+        let by: String
+        let reason: String?
+    }
+
+    struct ListingFact: Equatable {
+        let eventId: String
+        let list: String
+        let since: CivilDate
+        let termUntil: CivilDate?
+        let basis: [String]
+        var exit: Ending?
+    }
+
+    struct BanFact: Equatable {
+        let eventId: String
+        let scope: String
+        let since: CivilDate
+        let termUntil: CivilDate?
+        let permanent: Bool
+        var lift: Ending?
+    }
+
+    struct GradeFact: Equatable {
+        let seq: UInt64
+        let eventId: String
+        let validUntil: CivilDate?
+    }
+
+    struct ObjectionFact: Equatable {
+        let eventId: String
+        let target: String
+        let on: CivilDate
+        /// False for an objection dated after the fold's horizon: known, not yet filed.
+        let effective: Bool
+        var resolvedOn: CivilDate?
+    }
+
+    struct ApplicationFact: Equatable {
+        let eventId: String
+        let target: String
+        let on: CivilDate
+        var acceptedOn: CivilDate?
+        var decidedBy: String?
+    }
+
+    struct GrantFact: Equatable {
+        let eventId: String
+        let application: String
+        let on: CivilDate
+    }
+
+    struct FraudFact: Equatable {
+        let seq: UInt64
+        let eventId: String
+        let grant: String
+        let on: CivilDate
+    }
+
+    struct Correction: Equatable {
+        let by: String
+        let fields: JSONValue
+    }
+
+    public let entity: EntityCode
+    /// The last seq folded in.
+    public internal(set) var lastSeq: UInt64 = 0
+    /// The latest `occurredOn` of the events in effect: the fold answers for any date from it on.
+    public internal(set) var latestOccurredOn: CivilDate?
+    /// The events in effect, in log order.
+    var basis: [String] = []
+    var profile: RecordFact?
+    var grades: [GradeFact] = []
+    var deregisteredOn: CivilDate?
+    var records: [RecordFact] = []
+    var corrections: [String: [Correction]] = [:]
+    var revokedBy: [String: String] = [:]
+    var fulfilledOn: [String: CivilDate] = [:]
+    var licenceEnds: [String: [Ending]] = [:]
+    var commitments: [CommitmentState] = []
+    var listings: [ListingFact] = []
+    var bans: [BanFact] = []
+    var objections: [ObjectionFact] = []
+    var applications: [ApplicationFact] = []
+    var grants: [GrantFact] = []
+    var fraud: [FraudFact] = []
+
+    public init(entity: EntityCode) {
+        self.entity = entity
+    }
+
+    /// The number of events in effect.
+    public var eventCount: Int { basis.count }
+
+    /// Folds in the entity's next event.
+    /// - Parameter horizon: the query date: a prospective event dated later is not in
+    ///   effect yet and only its existence as an objection target is kept. The stored fold
+    ///   uses ``CivilDate/plausibleRange``'s upper bound: everything.
+    public mutating func apply(_ recorded: RecordedEvent, horizon: CivilDate = CivilDate.plausibleRange.upperBound) {
+        let event = recorded.event
+        precondition(recorded.seq > lastSeq, "events fold in log order")
+        precondition(event.entity == entity, "an event of another entity")
+        lastSeq = recorded.seq
+        guard Projector.isRetroactive(event) || event.occurredOn <= horizon else {
+            if event.kind == .objectionFiled {
+                objections.append(ObjectionFact(eventId: event.eventId, target: event.refs[0], on: event.occurredOn, effective: false))
+            }
+            return
+        }
+        latestOccurredOn = max(latestOccurredOn ?? event.occurredOn, event.occurredOn)
+        basis.append(event.eventId)
+        let target = event.refs.first ?? ""
+        let fact = RecordFact(seq: recorded.seq, eventId: event.eventId, kind: event.kind, occurredOn: event.occurredOn, negative: Self.isNegative(event))
+        let ending = Ending(on: event.occurredOn, by: event.eventId, reason: event.body["reason"]?.stringValue)
+        switch event.kind {
+        case .entityProfiled:
+            profile = fact
+        case .entityDeregistered:
+            deregisteredOn = event.occurredOn
+        case .gradeAssessed:
+            grades.append(GradeFact(seq: recorded.seq, eventId: event.eventId, validUntil: event.body["validUntil"]?.stringValue.flatMap(CivilDate.init)))
+        case .penaltyFulfilled:
+            fulfilledOn[target] = event.occurredOn
+        case .licenseGranted, .penaltyImposed, .adminAction, .warningIssued, .interviewRecorded:
+            records.append(fact)
+        case .commitmentBreached:
+            records.append(fact)
+            if let index = commitments.firstIndex(where: { $0.eventId == target }) {
+                commitments[index].outcome = .breached
+                commitments[index].outcomeBy = event.eventId
+            }
+        case .licenseEnded:
+            licenceEnds[target, default: []].append(ending)
+        case .commitmentMade:
+            commitments.append(CommitmentState(
+                eventId: event.eventId, type: event.body["type"]?.stringValue ?? "", dueOn: event.body["dueOn"]?.stringValue.flatMap(CivilDate.init),
+                outcome: .open, outcomeBy: nil))
+        case .commitmentFulfilled:
+            if let index = commitments.firstIndex(where: { $0.eventId == target }) {
+                commitments[index].outcome = .fulfilled
+                commitments[index].outcomeBy = event.eventId
+            }
+        case .listEntered:
+            listings.append(ListingFact(
+                eventId: event.eventId, list: event.body["list"]?.stringValue ?? "", since: event.occurredOn,
+                termUntil: event.body["termUntil"]?.stringValue.flatMap(CivilDate.init), basis: event.refs))
+        case .listExited:
+            if let index = listings.firstIndex(where: { $0.eventId == target }) { listings[index].exit = Self.earlier(listings[index].exit, ending) }
+        case .banImposed:
+            bans.append(BanFact(
+                eventId: event.eventId, scope: event.body["scope"]?.stringValue ?? "market", since: event.occurredOn,
+                termUntil: event.body["termUntil"]?.stringValue.flatMap(CivilDate.init), permanent: event.body["permanent"]?.boolValue ?? false))
+        case .banLifted:
+            if let index = bans.firstIndex(where: { $0.eventId == target }) { bans[index].lift = Self.earlier(bans[index].lift, ending) }
+        case .objectionFiled:
+            objections.append(ObjectionFact(eventId: event.eventId, target: target, on: event.occurredOn, effective: true))
+        case .objectionResolved:
+            guard let index = objections.firstIndex(where: { $0.eventId == target }) else { break }
+            objections[index].resolvedOn = event.occurredOn
+            if Projector.isRetroactive(event) { revokedBy[objections[index].target] = event.eventId }
+        case .recordCorrected:
+            corrections[target, default: []].append(Correction(by: event.eventId, fields: event.body["fields"] ?? .object([])))
+        case .recordRevoked:
+            revokedBy[target] = event.eventId
+        case .repairApplied:
+            applications.append(ApplicationFact(eventId: event.eventId, target: target, on: event.occurredOn))
+        case .repairAccepted:
+            if let index = applications.firstIndex(where: { $0.eventId == target }) { applications[index].acceptedOn = event.occurredOn }
+        case .repairGranted:
+            if let index = applications.firstIndex(where: { $0.eventId == target }) { applications[index].decidedBy = event.eventId }
+            grants.append(GrantFact(eventId: event.eventId, application: target, on: event.occurredOn))
+        case .repairRejected:
+            if let index = applications.firstIndex(where: { $0.eventId == target }) { applications[index].decidedBy = event.eventId }
+        case .repairRevoked:
+            fraud.append(FraudFact(seq: recorded.seq, eventId: event.eventId, grant: target, on: event.occurredOn))
+        }
+    }
+
+    /// An ending stays at its earliest date; a later exit of what already ended changes nothing.
+    static func earlier(_ current: Ending?, _ new: Ending) -> Ending {
+        guard let current else { return new }
+        return new.on < current.on ? new : current
+    }
+
+    static func isNegative(_ event: CreditEvent) -> Bool {
+        switch event.kind {
+        case .penaltyImposed, .commitmentBreached, .warningIssued, .interviewRecorded: return true
+        case .adminAction: return event.body["outcome"]?.stringValue == "negative"
+        default: return false
+        }
+    }
+}
