@@ -41,6 +41,7 @@ let package = Package(
         // The ledger: domain validation applied inside the store's write transactions.
         .target(name: "CreditLedger", dependencies: [
             "LedgerStore", "CreditDomain", "CreditProjection", "LedgerJSON",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 

@@ -18,9 +18,26 @@ extension Ledger {
         case let .bound(value): bound = value
         case .endOfAtDay: bound = .timestamp(Self.endOfDayChinaMilliseconds(at))
         }
+        if let state = try stateFromStoredProjection(of: entity, at: at, knownAt: bound) { return state }
         let (records, seq) = try history(entity: entity, knownAt: bound)
         let events = try records.map { try Self.recordedEvent($0) }
         return Projector.project(entity: entity, events: events, at: at, knownAtSeq: seq, rules: rules)
+    }
+
+    /// The answer from the entity's stored projection, when it holds exactly the events the
+    /// query sees: `knownAt` at or past the entity's last event, and `at` on or after the
+    /// latest date in it. `nil` otherwise (the caller replays).
+    func stateFromStoredProjection(of entity: EntityCode, at: CivilDate, knownAt: KnownAt) throws -> EntityState? {
+        try store.read { log in
+            guard try log.viewsSeq() == log.head.seq else { return nil }
+            let bound = try log.resolve(knownAt)
+            let fold = try Self.storedFold(entity.code, in: log) ?? EntityFold(entity: entity)
+            guard fold.lastSeq <= bound, fold.latestOccurredOn.map({ $0 <= at }) ?? true else { return nil }
+            return try fold.state(at: at, knownAtSeq: bound, rules: rules) { seq in
+                guard let record = try log.record(seq: seq) else { throw LedgerError(.internal, "a projection names missing seq \(seq)") }
+                return try Self.recordedEvent(record).event.body
+            }
+        }
     }
 
     /// The last millisecond of `date` in UTC+8.
@@ -29,10 +46,14 @@ extension Ledger {
     }
 
     static func recordedEvent(_ record: StoredRecord) throws -> RecordedEvent {
+        try recordedEvent(seq: record.seq, canonical: record.canonical)
+    }
+
+    static func recordedEvent(seq: UInt64, canonical: some Collection<UInt8>) throws -> RecordedEvent {
         do {
-            return try RecordedEvent(stored: try JSONParser.parse(record.canonical))
+            return try RecordedEvent(stored: try JSONParser.parse(canonical))
         } catch {
-            throw LedgerError(.internal, "stored record \(record.seq) does not read back: \(error)")
+            throw LedgerError(.internal, "stored record \(seq) does not read back: \(error)")
         }
     }
 }

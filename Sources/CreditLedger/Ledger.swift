@@ -43,6 +43,12 @@ public final class Ledger: Sendable {
         } else {
             writer = GroupCommitWriter(store: store, limits: writerLimits, logger: logger)
         }
+        do {
+            try catchUpProjections()
+        } catch {
+            writer?.shutdown()
+            throw error
+        }
     }
 
     /// Commits what is queued and stops the writer.
@@ -178,6 +184,7 @@ public final class Ledger: Sendable {
         var appended: [AppendedEvent] = []
         appended.reserveCapacity(batch.count)
         var counts: [String: UInt64] = [:]
+        var newEvents: [RecordedEvent] = []
         for (index, item) in batch.enumerated() {
             let event = item.event
             if let record = duplicates[index] {
@@ -189,11 +196,13 @@ public final class Ledger: Sendable {
                 id: event.eventId, stream: event.entity.code, content: item.content,
                 tag: IdTag(kind: event.kind, entity: event.entity.code).bytes)
             counts[Counters.kind(event.kind), default: 0] += 1
+            newEvents.append(RecordedEvent(seq: record.seq, recordedAt: record.header!.recordedAt, event: event))
             appended.append(AppendedEvent(
                 eventId: event.eventId, seq: record.seq, recordedAt: record.header!.recordedAt,
                 hashHex: record.hashHex, duplicate: false, warnings: item.warnings + (warnings[index] ?? [])))
         }
         for (name, added) in counts { try log.increment(name, by: added) }
+        try updateProjections(newEvents, in: log)
         return AppendResult(appended: appended)
     }
 }

@@ -162,6 +162,11 @@ final class LMDBTransaction {
         if code != MDB_NOTFOUND { try LMDBError.check(code, "mdb_cursor_get") }
     }
 
+    /// Deletes every entry of a database (keeping the database).
+    func drop(_ dbi: MDB_dbi) throws(LMDBError) {
+        try LMDBError.check(mdb_drop(handle, dbi, 0), "mdb_drop")
+    }
+
     /// The number of entries in a database.
     func count(_ dbi: MDB_dbi) throws(LMDBError) -> Int {
         var stat = MDB_stat()

@@ -31,8 +31,18 @@ public final class LogStore: Sendable {
         environment = try LMDBEnvironment(directory: directory, mapSizeBytes: mapSizeBytes, readOnly: readOnly)
         databases = LogDatabases(
             records: try environment.openDatabase("log.records", create: !readOnly),
-            index: try environment.openDatabase("log.index", create: !readOnly))
+            index: try environment.openDatabase("log.index", create: !readOnly),
+            views: try Self.openViews(environment, readOnly: readOnly))
         try checkFormat()
+    }
+
+    /// The views database; a read-only store made before views existed has none.
+    private static func openViews(_ environment: LMDBEnvironment, readOnly: Bool) throws(LMDBError) -> MDB_dbi? {
+        do {
+            return try environment.openDatabase("log.views", create: !readOnly)
+        } catch where readOnly && error.code == MDB_NOTFOUND {
+            return nil
+        }
     }
 
     private func checkFormat() throws {

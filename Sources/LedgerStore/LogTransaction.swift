@@ -10,6 +10,9 @@ struct LogDatabases: Sendable {
     let records: MDB_dbi
     /// The index tree, holding the `Key` kinds below.
     let index: MDB_dbi
+    /// View key (UTF-8) → value: what the log's user derives from it, kept in step by the
+    /// writer. `nil` in a read-only store made before views existed.
+    let views: MDB_dbi?
 
     enum Key {
         /// 0x01 + id (UTF-8) → seq (8 bytes) + SHA-256 of the appended content (32 bytes) + tag.
@@ -22,6 +25,8 @@ struct LogDatabases: Sendable {
         static let head: [UInt8] = [0x04] + Array("head".utf8)
         /// 0x04 "format" → the on-disk format name.
         static let format: [UInt8] = [0x04] + Array("format".utf8)
+        /// 0x04 "views" → the seq (8 bytes) up to which the views are derived.
+        static let viewsSeq: [UInt8] = [0x04] + Array("views".utf8)
     }
 }
 
@@ -188,6 +193,76 @@ public final class LogTransaction {
         guard headChanged else { return }
         try transaction.put(databases.index, LogDatabases.Key.head, head.encode())
         headChanged = false
+    }
+
+    // MARK: Views
+
+    /// The seq up to which the views are derived (0 when none are).
+    public func viewsSeq() throws(LMDBError) -> UInt64 {
+        try transaction.withValue(databases.index, LogDatabases.Key.viewsSeq) { value in
+            value.map { BigEndian.uint64($0) } ?? 0
+        }
+    }
+
+    /// Calls `body` with the bytes of a view (valid only inside `body`), or `nil`.
+    public func withView<R>(_ key: String, _ body: (UnsafeRawBufferPointer?) throws -> R) throws -> R {
+        guard let views = databases.views else { return try body(nil) }
+        var result: Result<R, Error>!
+        try transaction.withValue(views, Array(key.utf8)) { value in result = Result { try body(value) } }
+        return try result.get()
+    }
+
+    /// Stores a view and the seq it is derived up to; only in the writer's transaction.
+    public func setView(_ key: String, _ value: [UInt8]) throws(LMDBError) {
+        precondition(recordedAtMilliseconds != nil, "setView outside the writer")
+        guard let views = databases.views else { preconditionFailure("a writable store always has views") }
+        writeCount += 1
+        try transaction.put(views, Array(key.utf8), value)
+    }
+
+    /// Records that the views are derived up to `seq`; only in the writer's transaction.
+    public func setViewsSeq(_ seq: UInt64) throws(LMDBError) {
+        precondition(recordedAtMilliseconds != nil, "setViewsSeq outside the writer")
+        precondition(seq <= head.seq, "views cannot run ahead of the log")
+        writeCount += 1
+        try transaction.put(databases.index, LogDatabases.Key.viewsSeq, BigEndian.bytes(seq))
+    }
+
+    /// Removes every view and sets the views' seq to 0; only in the writer's transaction.
+    public func clearViews() throws(LMDBError) {
+        precondition(recordedAtMilliseconds != nil, "clearViews outside the writer")
+        guard let views = databases.views else { return }
+        writeCount += 1
+        try transaction.drop(views)
+        try transaction.put(databases.index, LogDatabases.Key.viewsSeq, BigEndian.bytes(UInt64(0)))
+    }
+
+    /// Visits the views in key order until `body` returns false.
+    public func forEachView(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+        guard let views = databases.views else { return }
+        try transaction.scan(views, from: [], body)
+    }
+
+    /// Visits the streams in key order, each with its seqs ascending, until `body` returns false.
+    public func forEachStream(_ body: (String, [UInt64]) throws -> Bool) throws {
+        var current: [UInt8] = []
+        var seqs: [UInt64] = []
+        var stopped = false
+        try transaction.scan(databases.index, from: [0x02]) { key, _ in
+            guard key.first == 0x02, key.count > 9 else { return false }
+            let name = key[1..<(key.count - 9)]
+            if !name.elementsEqual(current) {
+                if !seqs.isEmpty, !(try body(String(decoding: current, as: UTF8.self), seqs)) {
+                    stopped = true
+                    return false
+                }
+                current = Array(name)
+                seqs.removeAll(keepingCapacity: true)
+            }
+            seqs.append(BigEndian.uint64(key[(key.count - 8)...]))
+            return true
+        }
+        if !stopped, !seqs.isEmpty { _ = try body(String(decoding: current, as: UTF8.self), seqs) }
     }
 
     /// The SHA-256 of content, as kept in the id index, for duplicate checks.
