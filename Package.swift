@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore"]),
         .testTarget(name: "CreditDomainTests", dependencies: ["CreditDomain", "LedgerJSON"]),
         .testTarget(name: "CreditProjectionTests", dependencies: ["CreditProjection", "CreditDomain", "LedgerJSON", "TestSupport"]),
-        .testTarget(name: "CreditLedgerTests", dependencies: ["CreditLedger", "CreditDomain", "CreditProjection", "LedgerJSON"]),
+        .testTarget(name: "CreditLedgerTests", dependencies: ["CreditLedger", "CreditDomain", "CreditProjection", "LedgerJSON", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["LedgerJSON", "LedgerProtocol", "CreditDomain", "TestSupport", "creditledgerd", "creditctl"]),
     ]
 )

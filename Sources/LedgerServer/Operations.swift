@@ -25,6 +25,7 @@ struct Operations: Sendable {
             case "read": result = try read(request)
             case "history": result = try history(request)
             case "verify": result = try verify(request)
+            case "rebuild": result = try rebuild(request)
             case "stats": result = try stats()
             case "status": result = try status(request)
             case "display": result = try display(request)
@@ -172,6 +173,29 @@ struct Operations: Sendable {
         let to = try request.integer("to", in: 1...Int64.max)
         let report = try ledger.verify(from: UInt64(from), to: to.map { UInt64($0) })
         return CanonicalJSON.encode(Self.encode(report))
+    }
+
+    /// `rebuild`: with `verify` (the default), rebuilds every projection from the log in one
+    /// snapshot and compares it with the stored one; with `verify: false`, first drops the
+    /// stored projections and derives them again (through the writer), then compares.
+    func rebuild(_ request: Request) throws -> [UInt8] {
+        var verifyOnly = true
+        if let value = request["verify"], !value.isNull {
+            guard let flag = value.boolValue else { throw LedgerError(.invalidField, "verify must be true or false", field: "verify") }
+            verifyOnly = flag
+        }
+        var rewritten: Int?
+        if !verifyOnly { rewritten = try ledger.rebuildProjections() }
+        let report = try ledger.verifyProjections()
+        var members: [(String, JSONValue)] = [
+            ("identical", .bool(report.identical)), ("head", .int(Int64(report.headSeq))), ("entities", .int(Int64(report.entities))),
+            ("events", .int(Int64(report.events))), ("seconds", .double((report.seconds * 1000).rounded() / 1000)),
+            ("eventsPerSecond", .int(Int64(report.eventsPerSecond))),
+            ("storedDigest", .string(report.storedDigest)), ("rebuiltDigest", .string(report.rebuiltDigest)),
+            ("mismatches", .int(Int64(report.mismatchCount))), ("mismatchedEntities", .array(report.mismatches.map { .string($0) })),
+        ]
+        if let rewritten { members.append(("rewritten", .int(Int64(rewritten)))) }
+        return CanonicalJSON.encode(.object(members))
     }
 
     static func encode(_ report: VerificationReport) -> JSONValue {

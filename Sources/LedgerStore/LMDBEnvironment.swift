@@ -149,10 +149,13 @@ final class LMDBTransaction {
         var startCopy = start
         var key = MDB_val()
         var value = MDB_val()
-        var code = startCopy.withUnsafeMutableBytes { startBytes in
-            key = MDB_val(mv_size: startBytes.count, mv_data: startBytes.baseAddress)
-            return mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE)
-        }
+        // LMDB refuses an empty key: an empty start means the first entry.
+        var code = startCopy.isEmpty
+            ? mdb_cursor_get(cursor, &key, &value, MDB_FIRST)
+            : startCopy.withUnsafeMutableBytes { startBytes in
+                key = MDB_val(mv_size: startBytes.count, mv_data: startBytes.baseAddress)
+                return mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE)
+            }
         while code == MDB_SUCCESS {
             let keyBytes = UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size)
             let valueBytes = UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)

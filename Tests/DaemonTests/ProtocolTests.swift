@@ -45,6 +45,13 @@ import Testing
 
         let stats = try #require(result(try client.call(["op": "stats"])))
         #expect(stats["events"] == 3 && stats["entities"] == 2 && stats["byKind"]?["license.granted"] == 3)
+
+        let rebuilt = try #require(result(try client.call(["op": "rebuild", "verify": true])))
+        #expect(rebuilt["identical"] == true && rebuilt["entities"] == 2 && rebuilt["events"] == 3)
+        #expect(rebuilt["storedDigest"] == rebuilt["rebuiltDigest"] && rebuilt["storedDigest"]?.stringValue?.count == 64)
+        let rewritten = try #require(result(try client.call(["op": "rebuild", "verify": false])))
+        #expect(rewritten["identical"] == true && rewritten["rewritten"] == 3 && rewritten["storedDigest"] == rebuilt["storedDigest"])
+        #expect(errorCode(try client.call(["op": "rebuild", "verify": "yes"])) == "invalid_field")
         #expect(daemon.terminate() == 0)
     }
 
