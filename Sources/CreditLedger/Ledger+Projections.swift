@@ -86,61 +86,111 @@ extension Ledger {
         return try catchUpProjections()
     }
 
-    /// Rebuilds every entity's projection from the log alone, in one read snapshot, and
-    /// compares each with the stored one byte for byte. Writes nothing.
-    public func verifyProjections(progress: ((Int) -> Void)? = nil) throws -> RebuildReport {
+    /// Rebuilds every entity's projection from the log alone and compares each with the
+    /// stored one byte for byte; writes nothing. The work is split over `workers` threads,
+    /// each with its own read snapshot of the same head.
+    ///
+    /// The digests are SHA-256 over, for every entity in key order, its code, a NUL byte
+    /// and the SHA-256 of its projection's bytes.
+    public func verifyProjections(workers: Int = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))) throws -> RebuildReport {
+        precondition(workers >= 1)
         let started = DispatchTime.now()
-        return try store.read { log in
-            var stored = SHA256()
-            var rebuilt = SHA256()
-            var entities = 0
-            var events = 0
-            var mismatches: [String] = []
-            var mismatchCount = 0
-            let viewsSeq = try log.viewsSeq()
-            guard viewsSeq == log.head.seq else {
-                throw LedgerError(.internal, "projections are derived up to seq \(viewsSeq), the head is \(log.head.seq): run rebuild")
-            }
-            try log.forEachStream { code, seqs in
-                guard let entity = try? EntityCode(validating: code) else { throw LedgerError(.internal, "stream '\(code)' is not an entity code") }
-                var fold = EntityFold(entity: entity)
-                for seq in seqs {
-                    guard let record = try log.record(seq: seq) else { throw LedgerError(.internal, "index names missing seq \(seq)") }
-                    fold.apply(try Self.recordedEvent(record))
-                }
-                let bytes = CanonicalJSON.encode(fold.json)
-                let key = Array(code.utf8) + [0]
-                rebuilt.update(data: key)
-                rebuilt.update(data: bytes)
-                let same = try log.withView(code) { view -> Bool in
-                    guard let view else { return false }
-                    stored.update(data: key)
-                    stored.update(data: view)
-                    return view.elementsEqual(bytes)
-                }
-                if !same {
-                    mismatchCount += 1
-                    if mismatches.count < Self.reportedMismatches { mismatches.append(code) }
-                }
-                entities += 1
-                events += seqs.count
-                if entities % 10_000 == 0 { progress?(events) }
-                return true
-            }
-            // A stored projection of an entity the log does not have is a mismatch too.
-            var storedCount = 0
-            try log.forEachView { _, _ in
-                storedCount += 1
-                return true
-            }
-            if storedCount != entities { mismatchCount += abs(storedCount - entities) }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-            return RebuildReport(
-                headSeq: log.head.seq, entities: entities, events: events, seconds: seconds,
-                storedDigest: stored.finalize().map { String(format: "%02x", $0) }.joined(),
-                rebuiltDigest: rebuilt.finalize().map { String(format: "%02x", $0) }.joined(),
-                mismatches: mismatches, mismatchCount: mismatchCount)
+        let snapshots = try consistentSnapshots(workers)
+        defer { snapshots.forEach { $0.close() } }
+        let head = snapshots[0].log.head.seq
+        let viewsSeq = try snapshots[0].log.viewsSeq()
+        guard viewsSeq == head else {
+            throw LedgerError(.internal, "projections are derived up to seq \(viewsSeq), the head is \(head): run rebuild")
         }
+        let results = UnsafeMutableBufferPointer<Result<[EntityCheck], Error>?>.allocate(capacity: workers)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        nonisolated(unsafe) let shared = results
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            shared[worker] = Result { try Self.checkProjections(in: snapshots[worker].log, worker: worker, of: workers) }
+        }
+        var checks: [EntityCheck] = []
+        for result in results { checks += try result!.get() }
+        checks.sort { $0.order < $1.order }
+
+        var stored = SHA256()
+        var rebuilt = SHA256()
+        var mismatches: [String] = []
+        var mismatchCount = 0
+        var events = 0
+        for check in checks {
+            let key = Array(check.code.utf8) + [0]
+            rebuilt.update(data: key)
+            rebuilt.update(data: check.rebuiltHash)
+            if let storedHash = check.storedHash {
+                stored.update(data: key)
+                stored.update(data: storedHash)
+            }
+            if check.storedHash != check.rebuiltHash {
+                mismatchCount += 1
+                if mismatches.count < Self.reportedMismatches { mismatches.append(check.code) }
+            }
+            events += check.events
+        }
+        // A stored projection of an entity the log does not have is a mismatch too.
+        var storedCount = 0
+        try snapshots[0].log.forEachView { _, _ in
+            storedCount += 1
+            return true
+        }
+        if storedCount > checks.count { mismatchCount += storedCount - checks.count }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        return RebuildReport(
+            headSeq: head, entities: checks.count, events: events, seconds: seconds,
+            storedDigest: Self.hex(stored.finalize()), rebuiltDigest: Self.hex(rebuilt.finalize()),
+            mismatches: mismatches, mismatchCount: mismatchCount)
+    }
+
+    /// One entity's rebuilt projection against its stored one, by digest.
+    struct EntityCheck {
+        let order: Int
+        let code: String
+        let events: Int
+        let rebuiltHash: [UInt8]
+        let storedHash: [UInt8]?
+    }
+
+    /// Rebuilds the projections of every `workers`-th entity, starting at the `worker`-th.
+    static func checkProjections(in log: LogTransaction, worker: Int, of workers: Int) throws -> [EntityCheck] {
+        var checks: [EntityCheck] = []
+        var order = -1
+        try log.forEachStream { code, seqs in
+            order += 1
+            guard order % workers == worker else { return true }
+            guard let entity = try? EntityCode(validating: code) else { throw LedgerError(.internal, "stream '\(code)' is not an entity code") }
+            var fold = EntityFold(entity: entity)
+            for seq in seqs {
+                let event = try log.withRecord(seq: seq) { canonical -> RecordedEvent in
+                    guard let canonical else { throw LedgerError(.internal, "index names missing seq \(seq)") }
+                    return try recordedEvent(seq: seq, canonical: canonical)
+                }
+                fold.apply(event)
+            }
+            let rebuiltHash = Array(SHA256.hash(data: CanonicalJSON.encode(fold.json)))
+            let storedHash = try log.withView(code) { view in view.map { Array(SHA256.hash(data: $0)) } }
+            checks.append(EntityCheck(order: order, code: code, events: seqs.count, rebuiltHash: rebuiltHash, storedHash: storedHash))
+            return true
+        }
+        return checks
+    }
+
+    /// `count` read snapshots of one and the same head (retried while commits land between them).
+    func consistentSnapshots(_ count: Int) throws -> [LogSnapshot] {
+        for _ in 0..<100 {
+            let snapshots = try (0..<count).map { _ in try store.snapshot() }
+            if Set(snapshots.map(\.log.head.seq)).count == 1 { return snapshots }
+            snapshots.forEach { $0.close() }
+        }
+        throw LedgerError(.unavailable, "the log moves too fast to take consistent snapshots; retry")
+    }
+
+    static func hex(_ digest: some Sequence<UInt8>) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
     }
 
     /// Runs `job` on the writer and waits for its durable commit.

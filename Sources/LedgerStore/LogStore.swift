@@ -70,6 +70,13 @@ public final class LogStore: Sendable {
         return try body(view)
     }
 
+    /// Opens a read snapshot that outlives the call: for work split over threads, each
+    /// thread using its own snapshot (never one snapshot from two threads at once).
+    public func snapshot() throws -> LogSnapshot {
+        let transaction = try LMDBTransaction(environment: environment, parent: nil, readOnly: true)
+        return LogSnapshot(transaction: transaction, log: try LogTransaction(transaction: transaction, databases: databases, recordedAtMilliseconds: nil))
+    }
+
     /// The current head.
     public func head() throws -> LogHead { try read { $0.head } }
 
@@ -92,4 +99,21 @@ public final class LogStore: Sendable {
     func beginWrite(parent: LMDBTransaction?) throws(LMDBError) -> LMDBTransaction {
         try LMDBTransaction(environment: environment, parent: parent, readOnly: false)
     }
+}
+
+/// A read transaction held open until ``close()`` (or deinit). Usable from any one thread at a time.
+public final class LogSnapshot: @unchecked Sendable {
+    private let transaction: LMDBTransaction
+    /// The view of the log in this snapshot.
+    public let log: LogTransaction
+
+    init(transaction: LMDBTransaction, log: LogTransaction) {
+        self.transaction = transaction
+        self.log = log
+    }
+
+    /// Ends the read transaction.
+    public func close() { transaction.abort() }
+
+    deinit { transaction.abort() }
 }

@@ -73,6 +73,17 @@ public final class LogTransaction {
         }
     }
 
+    /// Calls `body` with the canonical bytes of the record at `seq` (valid only inside
+    /// `body`, no copy), or `nil`.
+    public func withRecord<R>(seq: UInt64, _ body: (UnsafeRawBufferPointer?) throws -> R) throws -> R {
+        var result: Result<R, Error>!
+        try transaction.withValue(databases.records, BigEndian.bytes(seq)) { value in
+            guard let value, value.count > 32 else { return result = Result { try body(nil) } }
+            result = Result { try body(UnsafeRawBufferPointer(rebasing: value[32...])) }
+        }
+        return try result.get()
+    }
+
     /// Where `id` is stored, or `nil`.
     public func lookup(id: String) throws(LMDBError) -> IdEntry? {
         try transaction.withValue(databases.index, LogDatabases.Key.id(id)) { value in
