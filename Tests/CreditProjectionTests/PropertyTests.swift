@@ -142,4 +142,23 @@ func comparable(_ state: EntityState) -> String {
         let before = Projector.project(entity: entity, events: events, at: CivilDate("2026-06-15")!, knownAtSeq: 2, rules: rules)
         #expect(!before.records[0].revoked && before.records[0].windows[.creditchina]?.isShown(on: CivilDate("2026-06-15")!) == true)
     }
+
+    @Test func aLicenceEndedEarlyStopsShowingTheDayBefore() {
+        let entity = HistoryGenerator.entity
+        let events = [
+            RecordedEvent(seq: 1, recordedAt: "", event: CreditEvent(
+                eventId: "l", kind: .licenseGranted, entity: entity, occurredOn: CivilDate("2024-01-10")!, source: ["authority": "a"], authority: "a",
+                refs: [], body: ["validFrom": "2024-01-10", "validUntil": "2029-01-09"])),
+            RecordedEvent(seq: 2, recordedAt: "", event: CreditEvent(
+                eventId: "e", kind: .licenseEnded, entity: entity, occurredOn: CivilDate("2025-03-01")!, source: ["authority": "a"], authority: "a",
+                refs: ["l"], body: ["reason": "withdrawn"])),
+        ]
+        let state = Projector.project(entity: entity, events: events, at: CivilDate("2025-06-01")!, knownAtSeq: .max, rules: rules)
+        let window = state.records[0].windows[.gsxt]
+        #expect(window?.until == CivilDate("2025-02-28"))
+        #expect(window?.isShown(on: CivilDate("2025-06-01")!) == false)
+        #expect(state.records[0].supersededBy.map(\.eventId) == ["e"])
+        let before = Projector.project(entity: entity, events: events, at: CivilDate("2025-02-01")!, knownAtSeq: .max, rules: rules)
+        #expect(before.records[0].windows[.gsxt]?.isShown(on: CivilDate("2025-02-01")!) == true, "the end is prospective")
+    }
 }
