@@ -10,6 +10,7 @@ public struct RuleSet: Sendable {
     public let listExitEndsBasis: String
     public let deadlines: Deadlines
     public let calendar: WorkingDayCalendar
+    public let measures: MeasureCatalogue
 
     public struct LoadError: Error, CustomStringConvertible {
         public let description: String
@@ -35,6 +36,7 @@ public struct RuleSet: Sendable {
             listExitEndsBasis = try RuleError.string(listsFile["exitEndsBasisPenalties"]?["id"], "lists.json: exitEndsBasisPenalties.id")
             deadlines = try Deadlines(try load("deadlines.json"))
             calendar = try WorkingDayCalendar(file: directory + "/cn-workdays.json")
+            measures = try MeasureCatalogue(try load("measures.json"), lists: lists)
         } catch let error as LoadError {
             throw error
         } catch let error as RuleError {

@@ -29,6 +29,7 @@ struct Operations: Sendable {
             case "stats": result = try stats()
             case "status": result = try status(request)
             case "display": result = try display(request)
+            case "check": result = try check(request)
             default: throw LedgerError(.unknownOp, "unknown op '\(request.op)'", field: "op")
             }
             return Response.success(id: request.id, resultJSON: result)
@@ -166,6 +167,25 @@ struct Operations: Sendable {
         }
         // The public view is what is known now (the public site shows the current record).
         return CanonicalJSON.encode(try ledger.state(of: entity, at: at, knownAt: .bound(.head)).displayJSON(channel: channel))
+    }
+
+    /// `check`: one measure for one entity on `at` (today by default), as known now.
+    func check(_ request: Request) throws -> [UInt8] {
+        let entity = try request.entity()
+        guard let name = request["measure"] else { throw LedgerError(.missingField, "measure is required", field: "measure") }
+        guard let measureId = name.stringValue, let measure = ledger.rules.measures.measures[measureId] else {
+            throw LedgerError(.invalidField, "measure must be one of: \(ledger.rules.measures.ids.joined(separator: ", "))", field: "measure")
+        }
+        var scope: String?
+        if let value = request["scope"], !value.isNull {
+            guard let text = value.stringValue, !text.isEmpty, text.utf8.count <= 100 else {
+                throw LedgerError(.invalidField, "scope must be a short string (a ban scope)", field: "scope")
+            }
+            scope = text
+        }
+        let at = try at(request)
+        let state = try ledger.state(of: entity, at: at, knownAt: .bound(.head))
+        return CanonicalJSON.encode(state.checkJSON(state.check(measure, scope: scope, rules: ledger.rules)))
     }
 
     func verify(_ request: Request) throws -> [UInt8] {

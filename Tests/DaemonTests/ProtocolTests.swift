@@ -46,6 +46,13 @@ import Testing
         let stats = try #require(result(try client.call(["op": "stats"])))
         #expect(stats["events"] == 3 && stats["entities"] == 2 && stats["byKind"]?["license.granted"] == 3)
 
+        let check = try #require(result(try client.call(["op": "check", "entity": .string(orgA), "measure": "eligible.green-channel", "at": "2026-06-01"])))
+        #expect(check["decision"] == "eligible" && check["measure"] == "eligible.green-channel" && check["rule"] == "incentive-green-channel")
+        let restricted = try #require(result(try client.call(["op": "check", "entity": .string(orgA), "measure": "restrict.honours"])))
+        #expect(restricted["decision"] == "none" && restricted["basis"] == [])
+        #expect(errorCode(try client.call(["op": "check", "entity": .string(orgA)])) == "missing_field")
+        #expect(errorCode(try client.call(["op": "check", "entity": .string(orgA), "measure": "restrict.everything"])) == "invalid_field")
+
         let rebuilt = try #require(result(try client.call(["op": "rebuild", "verify": true])))
         #expect(rebuilt["identical"] == true && rebuilt["entities"] == 2 && rebuilt["events"] == 3)
         #expect(rebuilt["storedDigest"] == rebuilt["rebuiltDigest"] && rebuilt["storedDigest"]?.stringValue?.count == 64)
