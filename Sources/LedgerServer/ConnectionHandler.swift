@@ -26,6 +26,8 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private let operations: Operations
     private let hub: SubscriptionHub
+    /// Who is on the other end, and with which role.
+    private let caller: Caller
     private let maximumPipelinedRequests: Int
     private let logger: Logger
     /// Unanswered requests in arrival order; `slots[i]` has number `firstSlotNumber + i`.
@@ -53,12 +55,18 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// Recorded reads of one connection waiting for their commit at most: their answers are
+    /// computed at the commit, so this bounds the memory of a client that does not read.
+    static let maximumReadsInFlight = 32
+    private var readsInFlight = 0
+
     /// Records one subscription pump writes before yielding the event loop.
     static let subscriptionChunk = 256
 
-    init(operations: Operations, hub: SubscriptionHub, maximumPipelinedRequests: Int, logger: Logger) {
+    init(operations: Operations, hub: SubscriptionHub, caller: Caller, maximumPipelinedRequests: Int, logger: Logger) {
         self.operations = operations
         self.hub = hub
+        self.caller = caller
         self.maximumPipelinedRequests = maximumPipelinedRequests
         self.logger = logger
     }
@@ -127,9 +135,20 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// True for requests answered only after a commit: appends, and reads recorded in the
+    /// access log (no disclosure before its record is durable). They queue like appends.
+    private func writes(_ request: Request) -> Bool {
+        request.op == "append" || (OpAccess.audited.contains(request.op) && request.op != "subscribe")
+    }
+
     private func enqueue(_ request: Request, context: ChannelHandlerContext) {
-        if request.op == "append" {
-            if waitingCount == 0 {
+        if let refusal = OpAccess.refusal(request, caller: caller) {
+            enqueue(answer: Response.failure(id: request.id, error: refusal), context: context)
+            return
+        }
+        if writes(request) {
+            // A read's answer is computed at its commit: while answers are not leaving it waits.
+            if waitingCount == 0 && (request.op == "append" || mayStartRead(context: context)) {
                 startAppend(request, context: context)
             } else {
                 slots.append(.waiting(request))
@@ -146,25 +165,35 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Runs a request that has nothing unanswered before it.
     private func execute(_ request: Request, context: ChannelHandlerContext) {
         if request.op == "subscribe" {
+            // The stream cannot wait for a commit per line: its one access record is written
+            // as it starts (a failure is logged).
+            operations.recordAccess(request, caller: caller)
             startSubscription(request, context: context)
         } else {
             write(operations.answer(request), context: context)
         }
     }
 
-    /// Sends an append to the writer; its answer fills slot `index` (a new slot when nil).
+    private func mayStartRead(context: ChannelHandlerContext) -> Bool {
+        context.channel.isWritable && readsInFlight < Self.maximumReadsInFlight
+    }
+
+    /// Sends an append (or a recorded read) to the writer; its answer fills slot `index` (a new slot when nil).
     private func startAppend(_ request: Request, at index: Int? = nil, context: ChannelHandlerContext) {
+        let isRead = request.op != "append"
+        if isRead { readsInFlight += 1 }
         let slotIndex = index ?? slots.count
         if index == nil { slots.append(.appending) } else { slots[slotIndex] = .appending }
         let number = firstSlotNumber + (slotIndex - slotsHead)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        operations.append(request) { answer in
-            eventLoop.execute { loopBound.value.appendAnswered(slotNumber: number, answer: answer) }
+        operations.submit(request, caller: caller) { answer in
+            eventLoop.execute { loopBound.value.appendAnswered(slotNumber: number, answer: answer, isRead: isRead) }
         }
     }
 
-    private func appendAnswered(slotNumber: Int, answer: [UInt8]) {
+    private func appendAnswered(slotNumber: Int, answer: [UInt8], isRead: Bool) {
+        if isRead { readsInFlight -= 1 }
         guard let context else { return }
         let index = slotsHead + (slotNumber - firstSlotNumber)
         guard index >= slotsHead, index < slots.count, case .appending = slots[index] else {
@@ -186,7 +215,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             case .appending:
                 return
             case let .waiting(request):
-                if request.op == "append" {
+                if writes(request) {
                     startWaitingAppends(context: context)
                     return
                 }
@@ -210,7 +239,8 @@ final class ConnectionHandler: ChannelInboundHandler {
             switch slots[index] {
             case .appending, .answered:
                 index += 1
-            case let .waiting(request) where request.op == "append":
+            case let .waiting(request) where writes(request):
+                if request.op != "append" && !mayStartRead(context: context) { break scan }
                 waitingCount -= 1
                 startAppend(request, at: index, context: context)
                 index += 1

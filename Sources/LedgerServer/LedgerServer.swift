@@ -36,7 +36,7 @@ public final class LedgerServer: Sendable {
     public func start() async throws {
         let directory = (configuration.socketPath as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        let operations = Operations(ledger: ledger, connectionCount: { [self] in self.connectionCount }, today: today)
+        let operations = Operations(ledger: ledger, connectionCount: { [self] in self.connectionCount }, today: today, logger: logger)
         let configuration = self.configuration
         let hub = self.hub
         let logger = self.logger
@@ -60,10 +60,15 @@ public final class LedgerServer: Sendable {
                     }
                 }
                 channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: key) } }
-                return channel.eventLoop.makeCompletedFuture {
+                // The kernel says who is calling; the policy gives the role.
+                let credentials: EventLoopFuture<PeerCredentials> = (channel as? SocketOptionProvider)?
+                    .unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+                    ?? channel.eventLoop.makeSucceededFuture(PeerCredentials())
+                return credentials.flatMapThrowing { peer in
+                    let caller = Caller(uid: peer.uid, gid: peer.gid, pid: peer.pid, role: configuration.access.role(uid: peer.uid, gid: peer.gid))
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFramer(maximumLineBytes: configuration.maximumLineBytes)))
                     try channel.pipeline.syncOperations.addHandler(ConnectionHandler(
-                        operations: operations, hub: hub, maximumPipelinedRequests: configuration.maximumPipelinedRequests,
+                        operations: operations, hub: hub, caller: caller, maximumPipelinedRequests: configuration.maximumPipelinedRequests,
                         logger: logger))
                 }
             }

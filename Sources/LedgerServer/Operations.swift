@@ -4,6 +4,7 @@ import CreditProjection
 import LedgerJSON
 import LedgerProtocol
 import LedgerStore
+import Logging
 
 /// The protocol's operations over a ledger: each request in, one answer line out.
 struct Operations: Sendable {
@@ -14,6 +15,7 @@ struct Operations: Sendable {
     let connectionCount: @Sendable () -> Int
     /// Today in China Standard Time: the default `at` (the only clock a projection sees).
     let today: @Sendable () -> CivilDate
+    let logger: Logger
 
     /// Answers every op but `append` and `subscribe` (unknown ops with `unknown_op`).
     func answer(_ request: Request) -> [UInt8] {
@@ -26,6 +28,7 @@ struct Operations: Sendable {
             case "history": result = try history(request)
             case "verify": result = try verify(request)
             case "rebuild": result = try rebuild(request)
+            case "access-log": result = try accessLog(request)
             case "stats": result = try stats()
             case "status": result = try status(request)
             case "display": result = try display(request)
@@ -36,6 +39,47 @@ struct Operations: Sendable {
         } catch {
             return Response.failure(id: request.id, error: Self.protocolError(error))
         }
+    }
+
+    /// Runs a request answered after a commit: an append, or a read recorded in the access
+    /// log first (the answer is computed once the record is durable).
+    func submit(_ request: Request, caller: Caller, completion: @escaping @Sendable ([UInt8]) -> Void) {
+        guard request.op != "append" else { return append(request, completion: completion) }
+        ledger.recordAccess(OpAccess.record(request, caller: caller)) { result in
+            switch result {
+            case .success: completion(answer(request))
+            case let .failure(error): completion(Response.failure(id: request.id, error: error))
+            }
+        }
+    }
+
+    /// Records an audited request without waiting (a subscription's start).
+    func recordAccess(_ request: Request, caller: Caller) {
+        let logger = self.logger
+        ledger.recordAccess(OpAccess.record(request, caller: caller)) { result in
+            if case let .failure(error) = result {
+                logger.error("access.record_failed", metadata: ["op": "\(request.op)", "uid": "\(caller.uid)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// `access-log`: the access records from `from` on (admin).
+    func accessLog(_ request: Request) throws -> [UInt8] {
+        let from = try request.integer("from", in: 1...Int64.max) ?? 1
+        let limit = try request.integer("limit", in: 1...Int64(Ledger.maximumReadLimit)) ?? Self.defaultReadLimit
+        let (records, head) = try ledger.accessRecords(from: UInt64(from), limit: Int(limit))
+        var values: [JSONValue] = []
+        for record in records {
+            do {
+                values.append(try JSONParser.parse(record.jsonWithHash()))
+            } catch {
+                throw LedgerError(.internal, "access record \(record.seq) does not read back")
+            }
+        }
+        return CanonicalJSON.encode([
+            "records": .array(values), "next": .int(Int64((records.last?.seq ?? UInt64(from) - 1) + 1)),
+            "head": .int(Int64(head.seq)), "headHash": .string(head.hashHex),
+        ])
     }
 
     /// Starts an append; `completion` gets the answer line once the commit is durable.
@@ -191,6 +235,10 @@ struct Operations: Sendable {
     func verify(_ request: Request) throws -> [UInt8] {
         let from = try request.integer("from", in: 1...Int64.max) ?? 1
         let to = try request.integer("to", in: 1...Int64.max)
+        if let log = request["log"], !log.isNull {
+            guard log.stringValue == "access" || log.stringValue == "events" else { throw LedgerError(.invalidField, "log must be events or access", field: "log") }
+            if log.stringValue == "access" { return CanonicalJSON.encode(Self.encode(try ledger.verifyAccessLog())) }
+        }
         let report = try ledger.verify(from: UInt64(from), to: to.map { UInt64($0) })
         return CanonicalJSON.encode(Self.encode(report))
     }

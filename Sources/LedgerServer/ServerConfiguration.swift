@@ -13,6 +13,8 @@ public struct ServerConfiguration: Sendable {
     public var maximumPipelinedRequests: Int = 1024
     /// Event-loop threads.
     public var threads: Int = System.coreCount
+    /// Who gets which role (SO_PEERCRED uid/gid).
+    public var access: AccessPolicy = .embeddedDefault()
     /// How long a drain (SIGTERM) waits for connections to finish, in seconds.
     public var drainTimeoutSeconds: Int64 = 10
 

@@ -32,14 +32,15 @@ public final class LogStore: Sendable {
         databases = LogDatabases(
             records: try environment.openDatabase("log.records", create: !readOnly),
             index: try environment.openDatabase("log.index", create: !readOnly),
-            views: try Self.openViews(environment, readOnly: readOnly))
+            views: try Self.openOptional(environment, "log.views", readOnly: readOnly),
+            access: try Self.openOptional(environment, "access.records", readOnly: readOnly))
         try checkFormat()
     }
 
-    /// The views database; a read-only store made before views existed has none.
-    private static func openViews(_ environment: LMDBEnvironment, readOnly: Bool) throws(LMDBError) -> MDB_dbi? {
+    /// A database added after the first format: a read-only store made before it has none.
+    private static func openOptional(_ environment: LMDBEnvironment, _ name: String, readOnly: Bool) throws(LMDBError) -> MDB_dbi? {
         do {
-            return try environment.openDatabase("log.views", create: !readOnly)
+            return try environment.openDatabase(name, create: !readOnly)
         } catch where readOnly && error.code == MDB_NOTFOUND {
             return nil
         }

@@ -13,6 +13,22 @@ struct LogDatabases: Sendable {
     /// View key (UTF-8) → value: what the log's user derives from it, kept in step by the
     /// writer. `nil` in a read-only store made before views existed.
     let views: MDB_dbi?
+    /// The second chain, the access log: seq → hash + canonical record, like `records`.
+    /// `nil` in a read-only store made before it existed.
+    let access: MDB_dbi?
+    /// Where this chain's head is kept in the index tree.
+    var headKey: [UInt8] = Key.head
+    /// True for the event log (ids and streams indexed); false for the access log.
+    var indexed = true
+
+    /// The same databases seen as the access chain.
+    var accessChain: LogDatabases? {
+        guard let access else { return nil }
+        var chain = LogDatabases(records: access, index: index, views: nil, access: nil)
+        chain.headKey = Key.accessHead
+        chain.indexed = false
+        return chain
+    }
 
     enum Key {
         /// 0x01 + id (UTF-8) → seq (8 bytes) + SHA-256 of the appended content (32 bytes) + tag.
@@ -25,6 +41,8 @@ struct LogDatabases: Sendable {
         static let head: [UInt8] = [0x04] + Array("head".utf8)
         /// 0x04 "format" → the on-disk format name.
         static let format: [UInt8] = [0x04] + Array("format".utf8)
+        /// 0x04 "access.head" → the access log's LogHead.
+        static let accessHead: [UInt8] = [0x04] + Array("access.head".utf8)
         /// 0x04 "views" → the seq (8 bytes) up to which the views are derived.
         static let viewsSeq: [UInt8] = [0x04] + Array("views".utf8)
     }
@@ -61,7 +79,7 @@ public final class LogTransaction {
         self.transaction = transaction
         self.databases = databases
         self.recordedAtMilliseconds = recordedAtMilliseconds
-        let stored = try transaction.get(databases.index, LogDatabases.Key.head)
+        let stored = try transaction.get(databases.index, databases.headKey)
         self.head = stored.flatMap { LogHead(decoding: $0) } ?? .empty
     }
 
@@ -180,7 +198,7 @@ public final class LogTransaction {
             throw LogError.invalidContent
         }
         guard !stream.isEmpty, !stream.utf8.contains(0) else { throw LogError.invalidStreamKey }
-        guard try lookup(id: id) == nil else { throw LogError.idExists(id) }
+        if databases.indexed { guard try lookup(id: id) == nil else { throw LogError.idExists(id) } }
 
         let seq = head.seq + 1
         let recordedAt = max(recordedAtMilliseconds, head.recordedAtMilliseconds)
@@ -190,20 +208,33 @@ public final class LogTransaction {
 
         writeCount += 1
         try transaction.put(databases.records, BigEndian.bytes(seq), hash + canonical, append: true)
-        try transaction.put(databases.index, LogDatabases.Key.id(id), BigEndian.bytes(seq) + Digest.sha256(content) + tag)
-        try transaction.put(databases.index, LogDatabases.Key.stream(stream) + BigEndian.bytes(seq), [])
+        if databases.indexed {
+            try transaction.put(databases.index, LogDatabases.Key.id(id), BigEndian.bytes(seq) + Digest.sha256(content) + tag)
+            try transaction.put(databases.index, LogDatabases.Key.stream(stream) + BigEndian.bytes(seq), [])
+        }
         let newHead = LogHead(seq: seq, hash: hash, recordedAtMilliseconds: recordedAt)
         assert(newHead.seq == head.seq + 1, "seq must stay gap-free")
         head = newHead
         headChanged = true
+        // The access chain is not the writer's: it keeps its head as it goes.
+        if !databases.indexed { try storeHead() }
         return StoredRecord(seq: seq, hash: hash, canonical: canonical)
     }
 
     /// Stores the head after appends; the writer calls it once per job, before committing.
     func storeHead() throws(LMDBError) {
         guard headChanged else { return }
-        try transaction.put(databases.index, LogDatabases.Key.head, head.encode())
+        try transaction.put(databases.index, databases.headKey, head.encode())
         headChanged = false
+    }
+
+    // MARK: The access log
+
+    /// The access log in the same transaction: a second hash-chained log with its own seqs
+    /// and head, holding who read what (its records are not indexed by id or stream).
+    public func accessLog() throws -> LogTransaction {
+        guard let chain = databases.accessChain else { throw LogError.incompatibleFormat("this store has no access log yet") }
+        return try LogTransaction(transaction: transaction, databases: chain, recordedAtMilliseconds: recordedAtMilliseconds)
     }
 
     // MARK: Views

@@ -20,8 +20,9 @@ extension LogStore {
     /// header naming its own seq, its prevHash equal to the hash before it, and its hash
     /// equal to SHA-256 of its bytes; then that the stored head matches the last record.
     /// - Parameter progress: called now and then with the last seq checked.
-    public func verify(from: UInt64 = 1, to: UInt64? = nil, progress: ((UInt64) -> Void)? = nil) throws -> VerificationReport {
-        try read { log in
+    public func verify(from: UInt64 = 1, to: UInt64? = nil, accessLog: Bool = false, progress: ((UInt64) -> Void)? = nil) throws -> VerificationReport {
+        try read { events in
+            let log = accessLog ? try events.accessLog() : events
             let head = log.head
             let first = max(from, 1)
             let last = min(to ?? head.seq, head.seq)

@@ -17,6 +17,8 @@ struct DaemonConfiguration {
     var maximumPipelinedRequests = 1024
     var maximumQueuedAppends = 8192
     var logLevel = Logger.Level.info
+    /// Roles by uid/gid; the daemon's own uid is always admin.
+    var access = AccessPolicy.embeddedDefault()
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String
@@ -49,6 +51,7 @@ struct DaemonConfiguration {
             case "maximumLineBytes": maximumLineBytes = try integer()
             case "maximumPipelinedRequests": maximumPipelinedRequests = try integer()
             case "maximumQueuedAppends": maximumQueuedAppends = try integer()
+            case "access": access = try Self.accessPolicy(member, path: path)
             case "logLevel":
                 guard let level = Logger.Level(rawValue: try string()) else { throw Invalid(description: "config \(path): logLevel must be trace, debug, info, notice, warning, error or critical") }
                 logLevel = level
@@ -58,8 +61,39 @@ struct DaemonConfiguration {
         }
     }
 
+    /// `{"admin"|"auditor"|"writer": {"uids": [..], "gids": [..]}, "otherwise": "public"}`.
+    static func accessPolicy(_ value: JSONValue, path: String) throws -> AccessPolicy {
+        guard let members = value.objectValue else { throw Invalid(description: "config \(path): access must be an object") }
+        var policy = AccessPolicy.embeddedDefault()
+        for (key, member) in members {
+            if key == "otherwise" {
+                guard let role = member.stringValue.flatMap(Role.init(rawValue:)) else {
+                    throw Invalid(description: "config \(path): access.otherwise must be public, writer, auditor or admin")
+                }
+                policy.otherwise = role
+                continue
+            }
+            guard let role = Role(rawValue: key), role != .public else {
+                throw Invalid(description: "config \(path): access.\(key): roles are admin, auditor and writer (everyone else: otherwise)")
+            }
+            func ids(_ name: String) throws -> [UInt32] {
+                guard let list = member[name] else { return [] }
+                guard let values = list.arrayValue, values.allSatisfy({ ($0.intValue ?? -1) >= 0 && ($0.intValue ?? -1) <= Int64(UInt32.max) }) else {
+                    throw Invalid(description: "config \(path): access.\(key).\(name) must be an array of numeric ids")
+                }
+                return values.map { UInt32($0.intValue!) }
+            }
+            for name in member.objectValue?.map(\.0) ?? [] where name != "uids" && name != "gids" {
+                throw Invalid(description: "config \(path): access.\(key): unknown key '\(name)'")
+            }
+            policy.grant(role, uids: try ids("uids"), gids: try ids("gids"))
+        }
+        return policy
+    }
+
     var server: ServerConfiguration {
         var configuration = ServerConfiguration(socketPath: socketPath)
+        configuration.access = access
         configuration.socketMode = socketMode
         configuration.maximumConnections = maximumConnections
         configuration.maximumLineBytes = maximumLineBytes

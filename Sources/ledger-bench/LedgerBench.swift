@@ -81,14 +81,16 @@ struct StatusLoad: ParsableCommand {
     @Option(help: "Queries per connection.") var requests = 10_000
     @Option(help: "Entities the ledger was loaded with (ledger-bench append --entities).") var entities = 5000
     @Option var maxSeconds = 30.0
-    @Option(help: "The op to ask: status, display or history.") var op = "status"
+    @Option(help: "The op to ask: status, display, history or check.") var op = "status"
+    @Option(help: "The measure `check` asks about.") var measure = "restrict.public-procurement"
 
     func run() throws {
         let codes = benchEntityCodes(entities)
         let op = self.op
+        let extra = op == "check" ? #","measure":"\#(measure)""# : ""
         let load = EventLoopLoad(requestsPerConnection: requests, maxSeconds: maxSeconds, depth: depth) { client, number in
             let entity = codes[(client * 7_368_787 + number * 104_729) % codes.count]
-            return Array(#"{"op":"\#(op)","entity":"\#(entity)","at":"2026-06-01"}"#.utf8) + [UInt8(ascii: "\n")]
+            return Array(#"{"op":"\#(op)","entity":"\#(entity)","at":"2026-06-01"\#(extra)}"#.utf8) + [UInt8(ascii: "\n")]
         }
         let started = Date()
         let outcome = try load.run(socketPath: socket, connections: clients)
