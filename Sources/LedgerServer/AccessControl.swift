@@ -94,9 +94,13 @@ enum OpAccess {
             ("op", .string(request.op)), ("uid", .int(Int64(caller.uid))), ("gid", .int(Int64(caller.gid))), ("pid", .int(Int64(caller.pid))),
             ("role", .string(caller.role.rawValue)), ("purpose", request["purpose"] ?? .null),
         ]
-        for name in ["entity", "at", "knownAt", "seq", "eventId", "from", "limit"] {
-            if let value = request[name], !value.isNull { members.append((name, value)) }
+        if let entity = request["entity"], !entity.isNull { members.append(("entity", entity)) }
+        // Under their own key: `seq` and the like would clash with the chain's header.
+        var parameters: [(String, JSONValue)] = []
+        for name in ["at", "knownAt", "seq", "eventId", "from", "limit"] {
+            if let value = request[name], !value.isNull { parameters.append((name, value)) }
         }
+        members.append(("parameters", .object(parameters)))
         return .object(members)
     }
 }

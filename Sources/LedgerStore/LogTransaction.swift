@@ -189,7 +189,8 @@ public final class LogTransaction {
     /// - Parameters:
     ///   - id: the idempotency key; must not be in the log yet.
     ///   - stream: the stream it belongs to (for the ledger: the entity).
-    ///   - content: a canonical JSON object; its members follow the log's header.
+    ///   - content: a canonical JSON object; its members follow the log's header, so it must not
+    ///     have `seq`, `recordedAt`, `prevHash` or `hash` members.
     ///   - tag: a few bytes kept with the id (the ledger keeps the kind there), returned by `lookup`.
     /// - Returns: the stored record.
     public func append(id: String, stream: String, content: [UInt8], tag: [UInt8] = []) throws -> StoredRecord {

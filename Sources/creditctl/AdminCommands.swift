@@ -47,7 +47,7 @@ struct Export: ParsableCommand {
             let client = try source.connection.connect()
             var next = max(from, 1)
             while true {
-                guard let line = try { try client.send(["op": "read", "from": .int(next), "limit": 10_000]); return try client.readLine() }() else { break }
+                guard let line = try { try client.send(source.connection.withPurpose(["op": "read", "from": .int(next), "limit": 10_000])); return try client.readLine() }() else { break }
                 let answer = try JSONParser.parse(line)
                 let result = try ConnectionOptions.result(of: answer)
                 let events = result["events"]?.arrayValue ?? []
@@ -131,5 +131,34 @@ struct Rebuild: ParsableCommand {
         let result = try connection.call(try connection.connect(), ["op": "rebuild", "verify": .bool(verify)])
         connection.json ? Output.json(result) : Output.human(result)
         if result["identical"]?.boolValue != true { throw ExitCode(2) }
+    }
+}
+
+struct AccessLog: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "access-log",
+        abstract: "Who read non-public data, when, and why (admins): the access log, with its chain checked.")
+    @OptionGroup var connection: ConnectionOptions
+    @Option(name: .long, help: "The first access record.") var from: Int64 = 1
+    @Option(name: .long, help: "Records at most.") var limit: Int64 = 1000
+
+    func run() throws {
+        let client = try connection.connect()
+        let result = try connection.call(client, ["op": "access-log", "from": .int(from), "limit": .int(limit)])
+        let verified = try connection.call(client, ["op": "verify", "log": "access"])
+        if connection.json {
+            Output.json(["records": result["records"] ?? [], "head": result["head"] ?? 0, "chain": verified])
+        } else {
+            for record in result["records"]?.arrayValue ?? [] {
+                let seq = record["seq"].map { CanonicalJSON.string($0) } ?? "?"
+                let entity = record["entity"]?.stringValue ?? "-"
+                let purpose = record["purpose"]?.stringValue ?? "-"
+                let role = record["role"]?.stringValue ?? "?"
+                let uid = record["uid"].map { CanonicalJSON.string($0) } ?? "?"
+                Output.line("#\(seq) \(record["recordedAt"]?.stringValue ?? "") uid \(uid) (\(role)) \(record["op"]?.stringValue ?? "") \(entity) — \(purpose)")
+            }
+            Output.line("access log: \(CanonicalJSON.string(result["head"] ?? 0)) records, chain \(verified["ok"] == true ? "intact" : "BROKEN: \(CanonicalJSON.string(verified))")")
+        }
+        if verified["ok"]?.boolValue != true { throw ExitCode(2) }
     }
 }

@@ -11,11 +11,21 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON for scripts instead of readable text.")
     var json = false
 
+    @Option(name: .long, help: "Why you read non-public data (查询用途): required of auditors, recorded in the access log (default $CREDITLEDGER_PURPOSE).")
+    var purpose: String? = ProcessInfo.processInfo.environment["CREDITLEDGER_PURPOSE"]
+
+    /// `request` with the purpose added, when one is given.
+    func withPurpose(_ request: JSONValue) -> JSONValue {
+        guard let purpose, case var .object(members) = request, !members.contains(where: { $0.0 == "purpose" }) else { return request }
+        members.append(("purpose", .string(purpose)))
+        return .object(members)
+    }
+
     func connect() throws -> LineClient { try LineClient(socketPath: socket) }
 
     /// Sends one request and returns its `result`, or fails with the daemon's error.
     func call(_ client: LineClient, _ request: JSONValue) throws -> JSONValue {
-        let answer = try client.call(request)
+        let answer = try client.call(withPurpose(request))
         return try Self.result(of: answer)
     }
 

@@ -1,0 +1,92 @@
+import Foundation
+import Glibc
+import LedgerJSON
+import LedgerProtocol
+import Testing
+
+/// Roles from the peer's real uid (SO_PEERCRED): system users made for the test run
+/// `creditctl` against the daemon through `setpriv`. Needs root (as CI runs).
+@Suite(.serialized, .enabled(if: getuid() == 0, "creating users and switching uid needs root"))
+struct AccessControlTests {
+    /// Makes (once) a system user and returns its uid and gid.
+    static func systemUser(_ name: String) throws -> (uid: UInt32, gid: UInt32) {
+        if getpwnam(name) == nil {
+            let result = try run("/usr/sbin/useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name])
+            #expect(result.status == 0 || getpwnam(name) != nil, "useradd: \(result.output)")
+        }
+        guard let entry = getpwnam(name) else { throw LineClient.Failure(description: "no user \(name)") }
+        return (entry.pointee.pw_uid, entry.pointee.pw_gid)
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// `creditctl ARGS` run as `user`.
+    static func creditctl(as user: (uid: UInt32, gid: UInt32), _ arguments: [String]) throws -> (status: Int32, output: String) {
+        try run("/usr/bin/setpriv", ["--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--", Daemon.binary("creditctl")] + arguments)
+    }
+
+    @Test func rolesComeFromTheCallersUidAndReadsAreRecorded() throws {
+        let auditor = try Self.systemUser("cl-test-auditor")
+        let outsider = try Self.systemUser("cl-test-public")
+        let daemon = Daemon()
+        chmod(daemon.directory, 0o755)
+        try daemon.start(config: ["socketMode": "0666", "access": ["auditor": ["uids": [.int(Int64(auditor.uid))]]]])
+        let admin = try daemon.client()
+        #expect(result(try admin.call(appendRequest([licenceEvent("l-1")]))) != nil)
+        let socket = ["--socket", daemon.socketPath, "--json"]
+
+        // Public: ping yes; history, status, append, stats no.
+        #expect(try Self.creditctl(as: outsider, ["ping"] + socket).status == 0)
+        let refused = try Self.creditctl(as: outsider, ["history", orgA] + socket)
+        #expect(refused.status != 0 && refused.output.contains("forbidden"), "\(refused.output)")
+        // Auditor: history needs a purpose, and then works.
+        let noPurpose = try Self.creditctl(as: auditor, ["history", orgA] + socket)
+        #expect(noPurpose.status != 0 && noPurpose.output.contains("missing_field") && noPurpose.output.contains("purpose"), "\(noPurpose.output)")
+        let read = try Self.creditctl(as: auditor, ["history", orgA, "--purpose", "行政许可审查 2026-0042"] + socket)
+        #expect(read.status == 0 && read.output.contains("l-1"), "\(read.output)")
+        let stats = try Self.creditctl(as: auditor, ["verify"] + socket)
+        #expect(stats.status != 0 && stats.output.contains("forbidden"), "an auditor is not an admin")
+
+        // Over the protocol as the outsider's uid would see it: every refusal is `forbidden` with the op.
+        // The admin reads the access log: the auditor's read is there with uid and purpose; refusals are not.
+        let log = try #require(result(try admin.call(["op": "access-log"])))
+        let records = try #require(log["records"]?.arrayValue)
+        let auditorReads = records.filter { $0["uid"] == .int(Int64(auditor.uid)) }
+        #expect(auditorReads.count == 1)
+        #expect(auditorReads.first?["op"] == "history" && auditorReads.first?["purpose"] == "行政许可审查 2026-0042")
+        #expect(auditorReads.first?["entity"] == .string(orgA) && auditorReads.first?["role"] == "auditor")
+        #expect(!records.contains { $0["uid"] == .int(Int64(outsider.uid)) })
+        #expect(records.allSatisfy { $0["hash"]?.stringValue?.count == 64 && $0["recordedAt"] != nil })
+        let chain = try #require(result(try admin.call(["op": "verify", "log": "access"])))
+        #expect(chain["ok"] == true && chain["checked"] == log["head"])
+        // The access-log command as an outsider is refused; as the admin it shows the chain intact.
+        #expect(try Self.creditctl(as: outsider, ["access-log"] + socket).output.contains("forbidden"))
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test func anAdminsReadsAreRecordedToo() throws {
+        let daemon = Daemon()
+        try daemon.start()
+        let admin = try daemon.client()
+        #expect(result(try admin.call(appendRequest([licenceEvent("l-1")]))) != nil)
+        #expect(result(try admin.call(["op": "status", "entity": .string(orgA), "purpose": "audit"])) != nil)
+        #expect(result(try admin.call(["op": "get", "seq": 1])) != nil)
+        #expect(result(try admin.call(["op": "display", "entity": .string(orgA)])) != nil, "public reads are not recorded")
+        let records = try #require(result(try admin.call(["op": "access-log"]))?["records"]?.arrayValue)
+        #expect(records.map { $0["op"] } == ["status", "get", "access-log"], "reading the access log is a recorded read too")
+        #expect(records[0]["purpose"] == "audit" && records[1]["purpose"] == .null && records[0]["role"] == "admin")
+        #expect(errorCode(try admin.call(["op": "status", "entity": .string(orgA), "purpose": ""])) == "invalid_field")
+        #expect(daemon.terminate() == 0)
+    }
+}
