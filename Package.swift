@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
     ],
     targets: [
         // The C library, found through pkg-config (Debian: liblmdb-dev).
@@ -45,6 +46,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // 双公示 CSV files of penalties and licences, mapped to events (creditctl import).
+        .target(name: "LedgerImport", dependencies: [
+            "CreditDomain", "LedgerJSON",
+            .product(name: "CSV", package: "CSV.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
         // Requests, responses and error codes of the line protocol.
         .target(name: "LedgerProtocol", dependencies: ["LedgerJSON", "CreditDomain"]),
 
@@ -64,7 +72,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "creditctl", dependencies: [
-            "LedgerStore", "LedgerProtocol", "LedgerJSON",
+            "LedgerStore", "LedgerProtocol", "LedgerJSON", "LedgerImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Load generator behind Tools/bench (not shipped).
@@ -82,6 +90,7 @@ let package = Package(
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore"]),
         .testTarget(name: "CreditDomainTests", dependencies: ["CreditDomain", "LedgerJSON"]),
         .testTarget(name: "CreditProjectionTests", dependencies: ["CreditProjection", "CreditDomain", "LedgerJSON", "TestSupport"]),
+        .testTarget(name: "LedgerImportTests", dependencies: ["LedgerImport", "CreditDomain", "LedgerJSON"]),
         .testTarget(name: "CreditLedgerTests", dependencies: ["CreditLedger", "CreditDomain", "CreditProjection", "LedgerJSON", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["LedgerJSON", "LedgerProtocol", "CreditDomain", "TestSupport", "creditledgerd", "creditctl"]),
     ]

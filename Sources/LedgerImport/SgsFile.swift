@@ -1,0 +1,51 @@
+import CSV
+import Foundation
+
+/// A 双公示 CSV file read row by row (UTF-8, RFC 4180 quoting, header row first).
+public final class SgsFile {
+    public let mapper: SgsRowMapper
+    private let reader: CSVReader
+    /// Rows read so far (the header is row 0, so this is also the data row's line number
+    /// in a file without line breaks inside fields).
+    public private(set) var rowNumber = 1
+
+    public struct OpenError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public init(path: String) throws(OpenError) {
+        // Read whole: CSV.swift's stream reader reports an error at the end of a file on Linux
+        // (InputStream.hasBytesAvailable stays true), and a 100,000-row export is tens of MB.
+        guard let data = FileManager.default.contents(atPath: path) else { throw OpenError(description: "cannot read \(path)") }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw OpenError(description: "\(path) is not UTF-8 (export the sheet as CSV UTF-8)")
+        }
+        let reader: CSVReader
+        do {
+            reader = try CSVReader(string: text, hasHeaderRow: true, trimFields: false)
+        } catch {
+            throw OpenError(description: "\(path) is not a readable CSV file: \(error)")
+        }
+        guard let header = reader.headerRow, let mapper = SgsRowMapper(header: header) else {
+            throw OpenError(description: "\(path): the header has neither 行政处罚决定书文号 (penalties) nor 行政许可决定文书号 (licences)")
+        }
+        guard mapper.missingColumns.isEmpty else {
+            throw OpenError(description: "\(path): \(mapper.kind.rawValue) file without the column(s) \(mapper.missingColumns.joined(separator: ", "))")
+        }
+        self.reader = reader
+        self.mapper = mapper
+    }
+
+    /// The next data row as (line, fields), skipping blank lines; `nil` at the end.
+    public func next() -> (line: Int, fields: [String])? {
+        while let row = reader.next() {
+            rowNumber += 1
+            if row.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+            return (rowNumber, row)
+        }
+        return nil
+    }
+
+    /// The reader's error, if reading stopped on one (bad quoting, bad UTF-8).
+    public var error: Error? { reader.error }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import LedgerImport
+import LedgerJSON
+import LedgerProtocol
+
+/// `creditctl import`: 双公示 CSV files of penalties or licences into the ledger.
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import a 双公示 CSV file of administrative penalties or licences (Chinese column names).",
+        discussion: """
+            The header decides the kind (行政处罚决定书文号: penalties; 行政许可决定文书号: licences). Every row becomes \
+            one event with an eventId derived from the decision, so importing a file again appends nothing. Rows that \
+            cannot become events, or that the daemon refuses, are reported with their line and reason; the rest are \
+            appended in all-or-nothing batches (a refused row is taken out and its batch sent again without it). \
+            Lines count records: a field with a line break inside counts as one line. Exit status 1 when a row was rejected.
+            """)
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The CSV file (UTF-8; XLSX exported as CSV).") var file: String
+    @Option(name: .long, help: "Events per append request (1-1000).") var batchSize = 1000
+    @Flag(name: .long, help: "Map and check the rows, append nothing.") var dryRun = false
+
+    func validate() throws {
+        guard (1...1000).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 1000") }
+    }
+
+    func run() throws {
+        let csv: SgsFile
+        do { csv = try SgsFile(path: file) } catch { throw ValidationError(error.description) }
+        let client = dryRun ? nil : try connection.connect()
+        var rejected: [(line: Int, reason: String)] = []
+        var rows = 0
+        var repeated: [(line: Int, first: Int)] = []
+        var appended = 0
+        var duplicates = 0
+        var batch: [(line: Int, event: JSONValue)] = []
+        var firstLineOf: [String: Int] = [:]
+        var progress = Progress(label: "imported rows", total: nil)
+        let started = Date()
+
+        func flush() throws {
+            while let client, !batch.isEmpty {
+                let answer = try client.call(["op": "append", "events": .array(batch.map(\.event))])
+                if let result = answer["result"], answer["ok"]?.boolValue == true {
+                    for event in result["appended"]?.arrayValue ?? [] {
+                        if event["duplicate"]?.boolValue == true { duplicates += 1 } else { appended += 1 }
+                    }
+                    batch.removeAll(keepingCapacity: true)
+                    return
+                }
+                let error = answer["error"]
+                let code = error?["code"]?.stringValue ?? "error"
+                let message = error?["message"]?.stringValue ?? CanonicalJSON.string(answer)
+                // A row's fault names it ("events[3]…"): take it out and send the rest again.
+                guard let field = error?["field"]?.stringValue, let index = Self.eventIndex(field), batch.indices.contains(index) else {
+                    throw ValidationError("\(code): \(message) — the batch from line \(batch[0].line) was not appended; \(appended) event(s) before it were")
+                }
+                rejected.append((batch[index].line, "\(code): \(message) (\(field))"))
+                batch.remove(at: index)
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+
+        while let (line, fields) = csv.next() {
+            rows += 1
+            do {
+                let event = try csv.mapper.event(for: fields)
+                let eventId = event["eventId"]?.stringValue ?? ""
+                if let first = firstLineOf[eventId] {
+                    // The same decision twice in one file: stored once, like a re-import.
+                    duplicates += 1
+                    repeated.append((line, first))
+                    continue
+                }
+                firstLineOf[eventId] = line
+                batch.append((line, event))
+            } catch {
+                rejected.append((line, error.description))
+            }
+            if batch.count == batchSize { try flush() }
+            progress.update(rows)
+        }
+        if let error = csv.error { throw ValidationError("\(file): reading stopped at line \(csv.rowNumber): \(error)") }
+        try flush()
+        progress.finish(rows)
+        let seconds = max(Date().timeIntervalSince(started), 0.000_001)
+        let summary: JSONValue = [
+            "file": .string(file), "kind": .string(csv.mapper.kind.rawValue), "rows": .int(Int64(rows)),
+            "appended": .int(Int64(appended)), "duplicates": .int(Int64(duplicates)), "rejected": .int(Int64(rejected.count)),
+            "rowsPerSecond": .int(Int64(Double(rows) / seconds)), "dryRun": .bool(dryRun),
+            "rejections": .array(rejected.map { ["line": .int(Int64($0.line)), "reason": .string($0.reason)] }),
+            "repeatedInFile": .array(repeated.map { ["line": .int(Int64($0.line)), "sameAsLine": .int(Int64($0.first))] }),
+        ]
+        if connection.json {
+            Output.json(summary)
+        } else {
+            for rejection in rejected { Output.line("line \(rejection.line): \(rejection.reason)") }
+            for again in repeated { Output.line("line \(again.line): the same decision as line \(again.first) (counted as already stored)") }
+            Output.line("\(rows) row(s): \(appended) appended, \(duplicates) already stored, \(rejected.count) rejected\(dryRun ? " (dry run)" : "")")
+        }
+        if !rejected.isEmpty { throw ExitCode(1) }
+    }
+
+    /// 3 for "events[3].body.measures".
+    static func eventIndex(_ field: String) -> Int? {
+        guard field.hasPrefix("events["), let close = field.firstIndex(of: "]") else { return nil }
+        return Int(field[field.index(field.startIndex, offsetBy: 7)..<close])
+    }
+}
