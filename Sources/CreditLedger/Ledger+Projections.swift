@@ -31,21 +31,38 @@ extension Ledger {
 
     /// Folds this commit's new events (in log order) into their entities' stored projections.
     /// Runs in the writer's transaction, after the appends.
-    static func updateProjections(_ events: [RecordedEvent], in log: LogTransaction) throws {
+    /// - Parameter quality: the rules to find data-quality figures with (appends); `nil` when
+    ///   catching up, which must not count an event twice.
+    static func updateProjections(_ events: [RecordedEvent], in log: LogTransaction, quality: RuleSet? = nil) throws {
         guard let first = events.first else { return }
         let viewsSeq = try log.viewsSeq()
         guard viewsSeq == first.seq - 1 else {
             throw LedgerError(.internal, "projections are derived up to seq \(viewsSeq), the commit starts at \(first.seq)")
         }
         var folds: [String: EntityFold] = [:]
+        var counts: [String: UInt64] = [:]
         for recorded in events {
             let entity = recorded.event.entity
-            var fold = try folds[entity.code] ?? storedFold(entity.code, in: log) ?? EntityFold(entity: entity)
+            let stored = try folds[entity.code] ?? storedFold(entity.code, in: log)
+            if let rules = quality {
+                let recordedOn = Timestamp.parse(recorded.recordedAt).map { chinaDate(millisecondsSinceEpoch: $0) } ?? recorded.event.occurredOn
+                for finding in Quality.findings(for: recorded.event, recordedOn: recordedOn, fold: stored, rules: rules) {
+                    counts[Counters.quality(authority: recorded.event.authority, month: finding.month, metric: finding.metric), default: 0] += 1
+                }
+            }
+            var fold = stored ?? EntityFold(entity: entity)
             fold.apply(recorded)
             folds[entity.code] = fold
         }
+        for (name, added) in counts { try log.increment(name, by: added) }
         for (code, fold) in folds { try log.setView(code, CanonicalJSON.encode(fold.json)) }
         try log.setViewsSeq(events.last!.seq)
+    }
+
+    /// The date in China Standard Time (UTC+8) of an instant.
+    static func chinaDate(millisecondsSinceEpoch milliseconds: Int64) -> CivilDate {
+        let shifted = milliseconds + 8 * 3_600_000
+        return CivilDate(dayNumber: Int((shifted - ((shifted % 86_400_000) + 86_400_000) % 86_400_000) / 86_400_000))
     }
 
     /// The entity's stored projection, or `nil` when it has no events.

@@ -57,3 +57,28 @@ extension Ledger {
         try store.verify(from: from, to: to, progress: progress)
     }
 }
+
+/// Data-quality figures of one source authority in one month (domain.md §5).
+public struct QualityFigures: Sendable {
+    public let authority: String
+    /// "YYYY-MM": the decisions' month (refusals: the month they were refused).
+    public let month: String
+    /// Counter name → count (`Quality.Metric`).
+    public let counts: [String: UInt64]
+}
+
+extension Ledger {
+    /// The data-quality counters, by authority then month.
+    public func quality() throws -> [QualityFigures] {
+        let counters = try store.read { try $0.counters(prefix: Counters.qualityPrefix) }
+        var grouped: [String: [String: [String: UInt64]]] = [:]
+        for (name, value) in counters {
+            let parts = name.dropFirst(Counters.qualityPrefix.count).split(separator: Counters.separator, omittingEmptySubsequences: false)
+            guard parts.count == 3 else { continue }
+            grouped[String(parts[0]), default: [:]][String(parts[1]), default: [:]][String(parts[2])] = value
+        }
+        return grouped.sorted { $0.key < $1.key }.flatMap { authority, months in
+            months.sorted { $0.key < $1.key }.map { QualityFigures(authority: authority, month: $0.key, counts: $0.value) }
+        }
+    }
+}

@@ -22,6 +22,9 @@ public final class Ledger: Sendable {
     public let rules: RuleSet
     let writer: GroupCommitWriter?
     let logger: Logger
+    /// Milliseconds since the epoch: `recordedAt`, and the month of a refusal.
+    let now: @Sendable () -> Int64
+    let rejections = RejectionTally()
 
     /// Opens the ledger in `directory`.
     /// - Parameters:
@@ -36,6 +39,7 @@ public final class Ledger: Sendable {
         envelope = EventEnvelope(schemas: schemas)
         self.rules = rules
         self.logger = logger
+        now = clock ?? { Int64(Date().timeIntervalSince1970 * 1000) }
         if readOnly {
             writer = nil
         } else if let clock {
@@ -68,8 +72,12 @@ public final class Ledger: Sendable {
     ///     expects in the log before this append (optimistic concurrency).
     public func append(
         events: [JSONValue], expectedVersion: [(String, Int64)] = [],
-        completion: @escaping @Sendable (Result<AppendResult, LedgerError>) -> Void
+        completion answer: @escaping @Sendable (Result<AppendResult, LedgerError>) -> Void
     ) {
+        let completion: @Sendable (Result<AppendResult, LedgerError>) -> Void = { [self] result in
+            if case let .failure(error) = result { countRejection(error, events: events) }
+            answer(result)
+        }
         guard let writer else { return completion(.failure(LedgerError(.unavailable, "the ledger is open read-only"))) }
         guard !events.isEmpty else { return completion(.failure(LedgerError(.missingField, "events must hold at least one event", field: "events"))) }
         guard events.count <= Self.maximumEventsPerAppend else {
@@ -202,7 +210,7 @@ public final class Ledger: Sendable {
                 hashHex: record.hashHex, duplicate: false, warnings: item.warnings + (warnings[index] ?? [])))
         }
         for (name, added) in counts { try log.increment(name, by: added) }
-        try updateProjections(newEvents, in: log)
+        try updateProjections(newEvents, in: log, quality: rules)
         return AppendResult(appended: appended)
     }
 }
@@ -232,4 +240,10 @@ struct IdTag {
 enum Counters {
     static let entities = "entities"
     static func kind(_ kind: EventKind) -> String { "kind." + kind.rawValue }
+    /// Data-quality counters: "q." + authority + US + month + US + metric.
+    static let qualityPrefix = "q."
+    static let separator: Character = "\u{1F}"
+    static func quality(authority: String, month: String, metric: String) -> String {
+        qualityPrefix + authority + String(separator) + month + String(separator) + metric
+    }
 }

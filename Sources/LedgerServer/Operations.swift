@@ -266,6 +266,27 @@ struct Operations: Sendable {
         return CanonicalJSON.encode(.object(members))
     }
 
+    /// One authority's month: the counts, and the ratios the credit office ranks on.
+    static func encode(_ figures: QualityFigures) -> JSONValue {
+        let counts = figures.counts
+        func count(_ name: String) -> Int64 { Int64(counts[name] ?? 0) }
+        func ratio(_ part: Int64, _ whole: Int64) -> JSONValue { whole > 0 ? .double((Double(part) / Double(whole) * 10_000).rounded() / 10_000) : .null }
+        let rejected = counts.filter { $0.key.hasPrefix("rejected.") }.sorted { $0.key < $1.key }
+        let rejectedTotal = rejected.reduce(Int64(0)) { $0 + Int64($1.value) }
+        let received = count(Quality.Metric.received)
+        return .object([
+            ("authority", .string(figures.authority)), ("month", .string(figures.month)),
+            ("received", .int(received)), ("publishedOnTime", .int(count(Quality.Metric.onTime))), ("publishedLate", .int(count(Quality.Metric.late))),
+            ("deadlineUnknown", .int(count(Quality.Metric.deadlineUnknown))),
+            ("onTimeRatio", ratio(count(Quality.Metric.onTime), count(Quality.Metric.onTime) + count(Quality.Metric.late))),
+            ("revocations", .int(count(Quality.Metric.revocations))), ("revocationsWithdrawnLate", .int(count(Quality.Metric.revocationsLate))),
+            ("repairAcceptanceLate", .int(count(Quality.Metric.repairAcceptanceLate))), ("repairDecisionLate", .int(count(Quality.Metric.repairDecisionLate))),
+            ("objectionCheckLate", .int(count(Quality.Metric.objectionLate))),
+            ("rejected", .object(rejected.map { (String($0.key.dropFirst("rejected.".count)), .int(Int64($0.value))) })),
+            ("invalidCodeRate", ratio(count(Quality.Metric.rejected("invalid_entity")), received + rejectedTotal)),
+        ])
+    }
+
     static func encode(_ report: VerificationReport) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("ok", .bool(report.ok)), ("checked", .int(Int64(report.checked))), ("bytes", .int(Int64(report.bytes))),
@@ -290,6 +311,7 @@ struct Operations: Sendable {
             "byKind": .object(counts.byKind.map { ($0.0, .int(Int64($0.1))) }),
             "storeBytes": .int(Int64(counts.usedBytes)), "mapSizeBytes": .int(Int64(counts.mapSizeBytes)),
             "connections": .int(Int64(connectionCount())),
+            "quality": .array(try ledger.quality().map(Self.encode)),
             "commits": [
                 "count": .int(Int64(commits.commits)), "failed": .int(Int64(commits.failedCommits)),
                 "requests": .int(Int64(commits.jobs)),

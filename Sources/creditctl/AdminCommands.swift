@@ -162,3 +162,32 @@ struct AccessLog: ParsableCommand {
         if verified["ok"]?.boolValue != true { throw ExitCode(2) }
     }
 }
+
+struct QualityReport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quality",
+        abstract: "Timeliness and correctness per source authority and month (the credit office's monthly ranking).",
+        discussion: "On time: received within 7 working days of the decision (20 for market regulators' records, GSXT). Late revocation withdrawals, late repair and objection decisions, and refused events by error code (invalid_entity: the 重错码率).")
+    @OptionGroup var connection: ConnectionOptions
+    @Option(name: .long, help: "Only this month (YYYY-MM).") var month: String?
+    @Option(name: .long, help: "Only authorities whose name contains this.") var authority: String?
+
+    func run() throws {
+        let stats = try connection.call(try connection.connect(), ["op": "stats"])
+        let rows = (stats["quality"]?.arrayValue ?? []).filter { row in
+            (month.map { row["month"]?.stringValue == $0 } ?? true) && (authority.map { row["authority"]?.stringValue?.contains($0) == true } ?? true)
+        }
+        if connection.json { return Output.json(.array(rows)) }
+        func text(_ value: JSONValue?) -> String { value.map { $0.isNull ? "-" : CanonicalJSON.string($0) } ?? "-" }
+        Output.line(["month", "received", "on time", "late", "on-time ratio", "revoc. late", "repair late", "objection late", "rejected", "invalid-code rate", "authority"].joined(separator: "\t"))
+        for row in rows {
+            let rejected = (row["rejected"]?.objectValue ?? []).reduce(Int64(0)) { $0 + ($1.1.intValue ?? 0) }
+            let repairLate = (row["repairAcceptanceLate"]?.intValue ?? 0) + (row["repairDecisionLate"]?.intValue ?? 0)
+            Output.line([
+                text(row["month"]).replacingOccurrences(of: "\"", with: ""), text(row["received"]), text(row["publishedOnTime"]), text(row["publishedLate"]),
+                text(row["onTimeRatio"]), text(row["revocationsWithdrawnLate"]), String(repairLate), text(row["objectionCheckLate"]), String(rejected),
+                text(row["invalidCodeRate"]), row["authority"]?.stringValue ?? "",
+            ].joined(separator: "\t"))
+        }
+    }
+}

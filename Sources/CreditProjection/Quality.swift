@@ -1,0 +1,75 @@
+import CreditDomain
+
+/// The data-quality findings the credit office ranks authorities on (domain.md §5): was each
+/// record received within its publication deadline, each revocation withdrawn in time, each
+/// repair and objection decided in time. Found once per event, when it is appended, and
+/// counted per source authority and month of the decision.
+public enum Quality {
+    /// A counter name and the decision month it belongs to.
+    public struct Finding: Sendable, Equatable {
+        public let metric: String
+        public let month: String
+    }
+
+    /// Counter names (`stats.quality`).
+    public enum Metric {
+        public static let received = "received"
+        public static let onTime = "publishedOnTime"
+        public static let late = "publishedLate"
+        public static let deadlineUnknown = "deadlineUnknown"
+        public static let revocations = "revocations"
+        public static let revocationsLate = "revocationsWithdrawnLate"
+        public static let repairAcceptanceLate = "repairAcceptanceLate"
+        public static let repairDecisionLate = "repairDecisionLate"
+        public static let objectionLate = "objectionCheckLate"
+        public static func rejected(_ code: String) -> String { "rejected." + code }
+    }
+
+    /// The channel whose deadline applies to a record of `authority`: GSXT's 20 working days
+    /// for market regulators' (市场监督管理) records, 双公示's 7 otherwise (README §19).
+    public static func publicationChannel(authority: String) -> Channel {
+        authority.contains("市场监督管理") || authority.contains("市场监管") ? .gsxt : .creditchina
+    }
+
+    /// What `event`, recorded on `recordedOn` (China date), says about its authority.
+    /// - Parameter fold: the entity's fold before the event (for repair and objection dates).
+    public static func findings(for event: CreditEvent, recordedOn: CivilDate, fold: EntityFold?, rules: RuleSet) -> [Finding] {
+        let month = String(event.occurredOn.description.prefix(7))
+        func late(from start: CivilDate, days: Int, metric: String) -> [Finding] {
+            guard case let .date(deadline) = rules.calendar.adding(workingDays: days, to: start) else { return [] }
+            return event.occurredOn > deadline ? [Finding(metric: metric, month: month)] : []
+        }
+        let target = event.refs.first ?? ""
+        let channel = publicationChannel(authority: event.authority)
+        switch event.kind {
+        case .penaltyImposed, .licenseGranted:
+            var findings = [Finding(metric: Metric.received, month: month)]
+            let published = event.body["publishedOn"]?.stringValue.flatMap(CivilDate.init) ?? recordedOn
+            switch rules.calendar.adding(workingDays: rules.deadlines.publication[channel]!.workingDays, to: event.occurredOn) {
+            case let .date(deadline): findings.append(Finding(metric: published > deadline ? Metric.late : Metric.onTime, month: month))
+            case .calendarUnknown: findings.append(Finding(metric: Metric.deadlineUnknown, month: month))
+            }
+            return findings
+        case .recordRevoked:
+            var findings = [Finding(metric: Metric.revocations, month: month)]
+            if case let .date(deadline) = rules.calendar.adding(workingDays: rules.deadlines.revocationWithdrawal.workingDays, to: event.occurredOn),
+                recordedOn > deadline
+            {
+                findings.append(Finding(metric: Metric.revocationsLate, month: month))
+            }
+            return findings
+        case .repairAccepted:
+            guard let application = fold?.applications.first(where: { $0.eventId == target }) else { return [] }
+            return late(from: application.on, days: rules.deadlines.repairAcceptance[channel]!.workingDays, metric: Metric.repairAcceptanceLate)
+        case .repairGranted, .repairRejected:
+            guard let application = fold?.applications.first(where: { $0.eventId == target }) else { return [] }
+            let step = rules.deadlines.repairDecision[channel]!
+            return late(from: application.acceptedOn ?? application.on, days: step.workingDays + (step.extensionWorkingDays ?? 0), metric: Metric.repairDecisionLate)
+        case .objectionResolved:
+            guard let objection = fold?.objections.first(where: { $0.eventId == target }) else { return [] }
+            return late(from: objection.on, days: rules.deadlines.objection.workingDays, metric: Metric.objectionLate)
+        default:
+            return []
+        }
+    }
+}
