@@ -4,6 +4,7 @@ import Foundation
 import LedgerJSON
 import LedgerStore
 import Logging
+import Metrics
 
 /// The credit ledger: validated events in a durable, hash-chained log.
 ///
@@ -11,6 +12,9 @@ import Logging
 /// idempotency and expected versions inside the writer's transaction, where they see
 /// every earlier commit and every earlier event of the same commit.
 public final class Ledger: Sendable {
+    /// Events newly stored (swift-metrics).
+    static let appendedEvents = Counter(label: "creditledger_appended_events_total")
+
     /// Events in one `append` request at most.
     public static let maximumEventsPerAppend = 1000
     /// Records one `read` returns at most.
@@ -75,7 +79,12 @@ public final class Ledger: Sendable {
         completion answer: @escaping @Sendable (Result<AppendResult, LedgerError>) -> Void
     ) {
         let completion: @Sendable (Result<AppendResult, LedgerError>) -> Void = { [self] result in
-            if case let .failure(error) = result { countRejection(error, events: events) }
+            switch result {
+            case let .success(outcome):
+                Self.appendedEvents.increment(by: outcome.appended.count { !$0.duplicate })
+            case let .failure(error):
+                countRejection(error, events: events)
+            }
             answer(result)
         }
         guard let writer else { return completion(.failure(LedgerError(.unavailable, "the ledger is open read-only"))) }

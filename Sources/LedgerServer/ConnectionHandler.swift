@@ -104,17 +104,17 @@ final class ConnectionHandler: ChannelInboundHandler {
         // Once streaming, the connection only sends; anything the client writes is ignored.
         guard subscription == nil else { return }
         if draining {
-            enqueue(answer: Response.failure(id: nil, error: LedgerError(.unavailable, "the daemon is shutting down")), context: context)
+            enqueue(answer: failureAnswer(id: nil, error: LedgerError(.unavailable, "the daemon is shutting down")), context: context)
             closeIfDrained(context: context)
             return
         }
         switch unwrapInboundIn(data) {
         case .tooLong:
-            enqueue(answer: Response.failure(id: nil, error: LedgerError(.lineTooLong, "the line exceeds the limit and was skipped")), context: context)
+            enqueue(answer: failureAnswer(id: nil, error: LedgerError(.lineTooLong, "the line exceeds the limit and was skipped")), context: context)
         case let .line(buffer):
             switch Request.parse(line: buffer.readableBytesView) {
             case let .failure(failure):
-                enqueue(answer: Response.failure(id: failure.id, error: failure.error), context: context)
+                enqueue(answer: failureAnswer(id: failure.id, error: failure.error), context: context)
             case let .success(request):
                 enqueue(request, context: context)
             }
@@ -142,8 +142,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     private func enqueue(_ request: Request, context: ChannelHandlerContext) {
+        ServerMetrics.request(request.op)
         if let refusal = OpAccess.refusal(request, caller: caller) {
-            enqueue(answer: Response.failure(id: request.id, error: refusal), context: context)
+            enqueue(answer: failureAnswer(id: request.id, error: refusal), context: context)
             return
         }
         if writes(request) {
@@ -302,7 +303,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             from = try request.integer("from", in: 1...Int64.max) ?? 1
             head = try operations.ledger.store.head().seq
         } catch {
-            write(Response.failure(id: request.id, error: Operations.protocolError(error)), context: context)
+            write(failureAnswer(id: request.id, error: Operations.protocolError(error)), context: context)
             return
         }
         write(Response.success(id: request.id, result: ["subscribed": true, "from": .int(from), "head": .int(Int64(head))]), context: context)

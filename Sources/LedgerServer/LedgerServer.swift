@@ -5,6 +5,7 @@ import LedgerProtocol
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 
 /// The Unix-socket server of the line protocol.
@@ -16,6 +17,7 @@ public final class LedgerServer: Sendable {
     private let hub = SubscriptionHub()
     private let connections = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
     private let listener = NIOLockedValueBox<Channel?>(nil)
+    private let metricsListener = NIOLockedValueBox<Channel?>(nil)
     private let today: @Sendable () -> CivilDate
 
     /// - Parameter today: the date in China Standard Time, the default `at` of queries.
@@ -36,7 +38,8 @@ public final class LedgerServer: Sendable {
     public func start() async throws {
         let directory = (configuration.socketPath as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        let operations = Operations(ledger: ledger, connectionCount: { [self] in self.connectionCount }, today: today, logger: logger)
+        let operations = Operations(
+            ledger: ledger, connectionCount: { [self] in self.connectionCount }, today: today, logger: logger, metricsText: configuration.metricsText)
         let configuration = self.configuration
         let hub = self.hub
         let logger = self.logger
@@ -76,6 +79,18 @@ public final class LedgerServer: Sendable {
             .get()
         chmod(configuration.socketPath, mode_t(configuration.socketMode))
         listener.withLockedValue { $0 = channel }
+        if let address = configuration.metricsHTTP {
+            let http = try await ServerBootstrap(group: group)
+                .childChannelInitializer { channel in
+                    channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
+                        try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(render: { operations.metrics() }))
+                    }
+                }
+                .bind(host: address.host, port: address.port)
+                .get()
+            metricsListener.withLockedValue { $0 = http }
+            logger.info("metrics.listening", metadata: ["address": "\(address.host):\(address.port)"])
+        }
         logger.info("server.listening", metadata: ["socket": "\(configuration.socketPath)"])
     }
 
@@ -83,6 +98,9 @@ public final class LedgerServer: Sendable {
     /// what is queued, then close. Waits at most `drainTimeoutSeconds` for connections.
     public func drain() async {
         if let channel = listener.withLockedValue({ $0 }) {
+            try? await channel.close()
+        }
+        if let channel = metricsListener.withLockedValue({ $0 }) {
             try? await channel.close()
         }
         let open = connections.withLockedValue { Array($0.values) }

@@ -16,6 +16,7 @@ struct Operations: Sendable {
     /// Today in China Standard Time: the default `at` (the only clock a projection sees).
     let today: @Sendable () -> CivilDate
     let logger: Logger
+    let metricsText: (@Sendable () -> String)?
 
     /// Answers every op but `append` and `subscribe` (unknown ops with `unknown_op`).
     func answer(_ request: Request) -> [UInt8] {
@@ -29,6 +30,7 @@ struct Operations: Sendable {
             case "verify": result = try verify(request)
             case "rebuild": result = try rebuild(request)
             case "access-log": result = try accessLog(request)
+            case "metrics": result = CanonicalJSON.encode(["format": "prometheus-text-0.0.4", "text": .string(metrics())])
             case "stats": result = try stats()
             case "status": result = try status(request)
             case "display": result = try display(request)
@@ -37,7 +39,7 @@ struct Operations: Sendable {
             }
             return Response.success(id: request.id, resultJSON: result)
         } catch {
-            return Response.failure(id: request.id, error: Self.protocolError(error))
+            return failureAnswer(id: request.id, error: Self.protocolError(error))
         }
     }
 
@@ -48,7 +50,7 @@ struct Operations: Sendable {
         ledger.recordAccess(OpAccess.record(request, caller: caller)) { result in
             switch result {
             case .success: completion(answer(request))
-            case let .failure(error): completion(Response.failure(id: request.id, error: error))
+            case let .failure(error): completion(failureAnswer(id: request.id, error: error))
             }
         }
     }
@@ -61,6 +63,16 @@ struct Operations: Sendable {
                 logger.error("access.record_failed", metadata: ["op": "\(request.op)", "uid": "\(caller.uid)", "error": "\(error)"])
             }
         }
+    }
+
+    /// The Prometheus text exposition, with the gauges read now.
+    func metrics() -> String {
+        ServerMetrics.connections.record(connectionCount())
+        if let counts = try? ledger.counts() {
+            ServerMetrics.storeBytes.record(counts.usedBytes)
+            ServerMetrics.headSeq.record(Int(counts.head.seq))
+        }
+        return metricsText?() ?? "# no metrics backend\n"
     }
 
     /// `access-log`: the access records from `from` on (admin).
@@ -86,19 +98,19 @@ struct Operations: Sendable {
     func append(_ request: Request, completion: @escaping @Sendable ([UInt8]) -> Void) {
         let id = request.id
         guard let eventsValue = request["events"] else {
-            return completion(Response.failure(id: id, error: LedgerError(.missingField, "events is required", field: "events")))
+            return completion(failureAnswer(id: id, error: LedgerError(.missingField, "events is required", field: "events")))
         }
         guard let events = eventsValue.arrayValue else {
-            return completion(Response.failure(id: id, error: LedgerError(.invalidField, "events must be an array", field: "events")))
+            return completion(failureAnswer(id: id, error: LedgerError(.invalidField, "events must be an array", field: "events")))
         }
         var expected: [(String, Int64)] = []
         if let versions = request["expectedVersion"], !versions.isNull {
             guard let members = versions.objectValue else {
-                return completion(Response.failure(id: id, error: LedgerError(.invalidField, "expectedVersion must be an object {entity: count}", field: "expectedVersion")))
+                return completion(failureAnswer(id: id, error: LedgerError(.invalidField, "expectedVersion must be an object {entity: count}", field: "expectedVersion")))
             }
             for (entity, count) in members {
                 guard let count = count.intValue, count >= 0 else {
-                    return completion(Response.failure(id: id, error: LedgerError(.invalidField, "expected counts must be non-negative integers", field: "expectedVersion.\(entity)")))
+                    return completion(failureAnswer(id: id, error: LedgerError(.invalidField, "expected counts must be non-negative integers", field: "expectedVersion.\(entity)")))
                 }
                 expected.append((entity, count))
             }
@@ -106,7 +118,7 @@ struct Operations: Sendable {
         ledger.append(events: events, expectedVersion: expected) { result in
             switch result {
             case let .success(appended): completion(Response.success(id: id, result: Self.encode(appended)))
-            case let .failure(error): completion(Response.failure(id: id, error: Self.protocolError(error)))
+            case let .failure(error): completion(failureAnswer(id: id, error: Self.protocolError(error)))
             }
         }
     }

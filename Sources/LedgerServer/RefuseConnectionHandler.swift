@@ -12,7 +12,7 @@ final class RefuseConnectionHandler: ChannelInboundHandler {
     init(limit: Int) { self.limit = limit }
 
     func channelActive(context: ChannelHandlerContext) {
-        let answer = Response.failure(id: nil, error: LedgerError(.unavailable, "too many connections (limit \(limit)); retry later"))
+        let answer = failureAnswer(id: nil, error: LedgerError(.unavailable, "too many connections (limit \(limit)); retry later"))
         var buffer = context.channel.allocator.buffer(capacity: answer.count)
         buffer.writeBytes(answer)
         context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }

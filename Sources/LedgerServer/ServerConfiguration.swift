@@ -15,6 +15,10 @@ public struct ServerConfiguration: Sendable {
     public var threads: Int = System.coreCount
     /// Who gets which role (SO_PEERCRED uid/gid).
     public var access: AccessPolicy = .embeddedDefault()
+    /// The Prometheus text of every metric (set by the process that bootstrapped the backend).
+    public var metricsText: (@Sendable () -> String)?
+    /// A loopback address for `GET /metrics` over HTTP (`nil`: only the `metrics` op).
+    public var metricsHTTP: (host: String, port: Int)?
     /// How long a drain (SIGTERM) waits for connections to finish, in seconds.
     public var drainTimeoutSeconds: Int64 = 10
 

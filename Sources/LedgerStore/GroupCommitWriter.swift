@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 
 /// Why the writer did not take or did not commit a job.
 public enum WriterError: Error, Sendable, Equatable {
@@ -50,6 +51,12 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
         public init() {}
     }
+
+    // swift-metrics: no-ops until the process bootstraps a backend (the daemon: Prometheus).
+    static let commitTimer = Metrics.Timer(label: "creditledger_commit_duration_seconds")
+    static let batchRequests = Recorder(label: "creditledger_commit_batch_requests")
+    static let batchEvents = Recorder(label: "creditledger_commit_batch_events")
+    static let failedCommits = Counter(label: "creditledger_commits_failed_total")
 
     private struct Job {
         let weight: Int
@@ -308,6 +315,10 @@ public final class GroupCommitWriter: @unchecked Sendable {
         statistics.recentCommitMicroseconds.append(elapsedMicroseconds)
         statistics.recentBatchJobs.append(batch.count)
         condition.unlock()
+        Self.commitTimer.recordMicroseconds(elapsedMicroseconds)
+        Self.batchRequests.record(batch.count)
+        Self.batchEvents.record(batch.reduce(0) { $0 + $1.weight })
+        if !committed { Self.failedCommits.increment() }
         return CommitOutcome(errors: outcomes, committed: committed, wrote: wrote, head: head)
     }
 }

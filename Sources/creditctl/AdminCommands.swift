@@ -191,3 +191,14 @@ struct QualityReport: ParsableCommand {
         }
     }
 }
+
+struct MetricsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "metrics", abstract: "Print the daemon's metrics in the Prometheus text format (admins).")
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() throws {
+        let result = try connection.call(try connection.connect(), ["op": "metrics"])
+        connection.json ? Output.json(result) : FileHandle.standardOutput.write(Data((result["text"]?.stringValue ?? "").utf8))
+    }
+}

@@ -6,6 +6,8 @@ import Foundation
 import LedgerServer
 import LedgerStore
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 /// `creditledgerd`: the CreditLedger daemon.
@@ -47,6 +49,9 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "creditledgerd")
+        // swift-metrics into a Prometheus registry: the `metrics` op and the optional HTTP listener.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
         let catalogue: SchemaCatalogue
         do {
@@ -71,7 +76,9 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
         logger.info("store.opened", metadata: ["data": "\(settings.dataDirectory)", "seq": "\(head.seq)"])
 
         // The only wall-clock reads: recordedAt (in the writer) and this default "today".
-        let server = LedgerServer(configuration: settings.server, ledger: ledger, logger: logger) {
+        var serverConfiguration = settings.server
+        serverConfiguration.metricsText = { registry.emitToString() }
+        let server = LedgerServer(configuration: serverConfiguration, ledger: ledger, logger: logger) {
             let chinaDay = Int((Date().timeIntervalSince1970 + 8 * 3600) / 86_400)
             return CivilDate(dayNumber: chinaDay)
         }

@@ -19,6 +19,8 @@ struct DaemonConfiguration {
     var logLevel = Logger.Level.info
     /// Roles by uid/gid; the daemon's own uid is always admin.
     var access = AccessPolicy.embeddedDefault()
+    /// `GET /metrics` over HTTP on a loopback address ("127.0.0.1:9464"); off by default.
+    var metricsHTTP: (host: String, port: Int)?
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String
@@ -52,6 +54,12 @@ struct DaemonConfiguration {
             case "maximumPipelinedRequests": maximumPipelinedRequests = try integer()
             case "maximumQueuedAppends": maximumQueuedAppends = try integer()
             case "access": access = try Self.accessPolicy(member, path: path)
+            case "metricsHTTP":
+                let text = try string()
+                guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port),
+                    ["127.0.0.1", "::1", "[::1]", "localhost"].contains(String(text[..<colon]))
+                else { throw Invalid(description: "config \(path): metricsHTTP must be a loopback address with a port, e.g. \"127.0.0.1:9464\"") }
+                metricsHTTP = (String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
             case "logLevel":
                 guard let level = Logger.Level(rawValue: try string()) else { throw Invalid(description: "config \(path): logLevel must be trace, debug, info, notice, warning, error or critical") }
                 logLevel = level
@@ -94,6 +102,7 @@ struct DaemonConfiguration {
     var server: ServerConfiguration {
         var configuration = ServerConfiguration(socketPath: socketPath)
         configuration.access = access
+        configuration.metricsHTTP = metricsHTTP
         configuration.socketMode = socketMode
         configuration.maximumConnections = maximumConnections
         configuration.maximumLineBytes = maximumLineBytes
