@@ -57,3 +57,25 @@ extension Ledger {
         }
     }
 }
+
+extension Ledger {
+    /// The longest period a report covers.
+    public static let maximumReportDays = 366 * 30
+
+    /// The public credit report over `from...to`, pinned to the head (or to `headSeq`, to
+    /// recompute an earlier report): same head, same bytes.
+    public func report(of entity: EntityCode, from: CivilDate, to: CivilDate, headSeq: UInt64? = nil) throws -> CreditReport {
+        guard from <= to else { throw LedgerError(.invalidField, "from must not be after to", field: "from") }
+        guard to.dayNumber - from.dayNumber <= Self.maximumReportDays else {
+            throw LedgerError(.invalidField, "a report covers at most \(Self.maximumReportDays) days", field: "to")
+        }
+        let (seq, hash) = try store.read { log -> (UInt64, String) in
+            let seq = min(headSeq ?? log.head.seq, log.head.seq)
+            guard seq > 0 else { return (0, LogHead.empty.hashHex) }
+            guard let record = try log.record(seq: seq) else { throw LedgerError(.internal, "the log has no record \(seq)") }
+            return (seq, record.hashHex)
+        }
+        let state = try self.state(of: entity, at: to, knownAt: .bound(.seq(seq)))
+        return CreditReport(state: state, from: from, to: to, headSeq: seq, headHash: hash)
+    }
+}

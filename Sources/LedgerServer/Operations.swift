@@ -35,6 +35,7 @@ struct Operations: Sendable {
             case "status": result = try status(request)
             case "display": result = try display(request)
             case "check": result = try check(request)
+            case "report": result = try report(request)
             default: throw LedgerError(.unknownOp, "unknown op '\(request.op)'", field: "op")
             }
             return Response.success(id: request.id, resultJSON: result)
@@ -242,6 +243,20 @@ struct Operations: Sendable {
         let at = try at(request)
         let state = try ledger.state(of: entity, at: at, knownAt: .bound(.head))
         return CanonicalJSON.encode(state.checkJSON(state.check(measure, scope: scope, rules: ledger.rules)))
+    }
+
+    /// `report`: the public credit report over `from...to`, pinned to the head (or `head`).
+    func report(_ request: Request) throws -> [UInt8] {
+        let entity = try request.entity()
+        func date(_ name: String) throws -> CivilDate {
+            guard let value = request[name], !value.isNull else { throw LedgerError(.missingField, "\(name) is required", field: name) }
+            guard let text = value.stringValue, let date = CivilDate(text), CivilDate.plausibleRange.contains(date) else {
+                throw LedgerError(.invalidField, "\(name) must be a date as YYYY-MM-DD between 1900-01-01 and 2199-12-31", field: name)
+            }
+            return date
+        }
+        let head = try request.integer("head", in: 1...Int64.max).map { UInt64($0) }
+        return CanonicalJSON.encode(try ledger.report(of: entity, from: try date("from"), to: try date("to"), headSeq: head).json)
     }
 
     func verify(_ request: Request) throws -> [UInt8] {

@@ -6,5 +6,5 @@ struct CreditCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "creditctl",
         abstract: "Talk to a running creditledgerd, or read a stopped data dir offline.",
-        subcommands: [Ping.self, Append.self, Get.self, History.self, Tail.self, Export.self, Verify.self, Rebuild.self, AccessLog.self, Import.self, QualityReport.self, MetricsCommand.self, Backup.self])
+        subcommands: [Ping.self, Append.self, Get.self, Report.self, History.self, Tail.self, Export.self, Verify.self, Rebuild.self, AccessLog.self, Import.self, QualityReport.self, MetricsCommand.self, Backup.self])
 }

@@ -129,3 +129,30 @@ struct Tail: ParsableCommand {
         }
     }
 }
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The public credit report of an entity over a period, as JSON and as a printable HTML page with an SVG timeline.",
+        discussion: "Pinned to the ledger head: running it again with --head SEQ gives the same bytes. Writes report-ENTITY-FROM-TO.json and .html.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The entity's USCC or ID number.") var entity: String
+    @Option(name: .long, help: "The first day (YYYY-MM-DD).") var from: String
+    @Option(name: .long, help: "The last day (YYYY-MM-DD).") var to: String
+    @Option(name: .long, help: "Recompute at this ledger seq instead of the head.") var head: Int64?
+    @Option(name: .long, help: "The folder to write into.") var output: String = "."
+
+    func run() throws {
+        var request: [(String, JSONValue)] = [("op", "report"), ("entity", .string(entity)), ("from", .string(from)), ("to", .string(to))]
+        if let head { request.append(("head", .int(head))) }
+        let report = try connection.call(try connection.connect(), .object(request))
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let base = output + "/report-\(report["entity"]?.stringValue ?? entity)-\(from)-\(to)"
+        try Data(CanonicalJSON.encode(report) + [UInt8(ascii: "\n")]).write(to: URL(fileURLWithPath: base + ".json"))
+        try Data(ReportPage.html(report).utf8).write(to: URL(fileURLWithPath: base + ".html"))
+        if connection.json {
+            Output.json(["json": .string(base + ".json"), "html": .string(base + ".html"), "head": report["head"] ?? .null, "statements": report["statements"] ?? .null])
+        } else {
+            Output.line("wrote \(base).json and \(base).html (head seq \(CanonicalJSON.string(report["head"]?["seq"] ?? 0)))")
+        }
+    }
+}
