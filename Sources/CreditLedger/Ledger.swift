@@ -29,6 +29,7 @@ public final class Ledger: Sendable {
     /// Milliseconds since the epoch: `recordedAt`, and the month of a refusal.
     let now: @Sendable () -> Int64
     let rejections = RejectionTally()
+    let checkCache = CheckFactsCache()
 
     /// Opens the ledger in `directory`.
     /// - Parameters:

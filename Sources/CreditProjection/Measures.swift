@@ -95,40 +95,91 @@ public struct MeasureCatalogue: Sendable {
     }
 }
 
-extension EntityState {
-    /// Decides `measure` on the state's date.
+/// What `check` needs of an entity, and nothing more: the intervals of its listings, bans
+/// and displayed records. It does not depend on the date asked about (the intervals do the
+/// work), so the ledger keeps recent ones in memory for the hot path.
+public struct CheckFacts: Sendable {
+    struct Interval: Sendable {
+        let eventId: String
+        /// The list name or the ban scope.
+        let tag: String
+        let since: CivilDate
+        let until: CivilDate?
+        let rule: String
+
+        func contains(_ date: CivilDate) -> Bool { since <= date && (until.map { date <= $0 } ?? true) }
+    }
+
+    struct Record: Sendable {
+        let eventId: String
+        let occurredOn: CivilDate
+        let negative: Bool
+        let revoked: Bool
+        /// Days shown on any channel.
+        let shown: [Interval]
+        let rule: String
+    }
+
+    /// The entity as public answers show it.
+    public let entity: String
+    let lists: [Interval]
+    let bans: [Interval]
+    let records: [Record]
+
+    public init(_ state: EntityState) {
+        entity = state.entity.masked
+        lists = state.lists.filter { !$0.revoked }.map {
+            Interval(eventId: $0.eventId, tag: $0.list, since: $0.since, until: $0.until, rule: $0.rules.first ?? "list-in-force")
+        }
+        bans = state.bans.filter { !$0.revoked }.map { Interval(eventId: $0.eventId, tag: $0.scope, since: $0.since, until: $0.until, rule: "ban-in-force") }
+        records = state.records.map { record in
+            var shown: [Interval] = []
+            for window in Channel.allCases.compactMap({ record.windows[$0] }) {
+                if let from = window.from, window.until.map({ $0 >= from }) ?? true {
+                    shown.append(Interval(eventId: record.eventId, tag: "", since: from, until: window.until, rule: ""))
+                }
+                if let resumed = window.resumed {
+                    shown.append(Interval(eventId: record.eventId, tag: "", since: resumed.lowerBound, until: resumed.upperBound, rule: ""))
+                }
+            }
+            let rule = record.windows.values.compactMap(\.rules.last).first ?? "negative-record-displayed"
+            return Record(eventId: record.eventId, occurredOn: record.occurredOn, negative: record.negative, revoked: record.revoked, shown: shown, rule: rule)
+        }
+    }
+
+    /// Decides `measure` on `at`.
     /// - Parameter scope: the ban scope the service concerns (`nil`: any ban).
-    public func check(_ measure: MeasureCatalogue.Measure, scope: String?, rules: RuleSet) -> MeasureCatalogue.Finding {
-        let (holds, basis) = evaluate(measure.condition, scope: scope, rules: rules)
+    public func check(_ measure: MeasureCatalogue.Measure, at: CivilDate, scope: String?, rules: RuleSet) -> MeasureCatalogue.Finding {
+        let (holds, basis) = evaluate(measure.condition, at: at, scope: scope, rules: rules)
         return MeasureCatalogue.Finding(measure: measure, decision: holds ? measure.decision : .none, basis: basis)
     }
 
-    /// Whether `condition` holds, and the items that make it hold or fail.
-    func evaluate(_ condition: MeasureCatalogue.Condition, scope: String?, rules: RuleSet) -> (Bool, [(eventId: String, rule: String)]) {
+    /// Whether `condition` holds on `at`, and the items that make it hold or fail.
+    func evaluate(_ condition: MeasureCatalogue.Condition, at: CivilDate, scope: String?, rules: RuleSet) -> (Bool, [(eventId: String, rule: String)]) {
         switch condition {
         case let .listInForce(names):
-            let found = lists.filter { names.contains($0.list) && $0.inForce(on: at) }
-            return (!found.isEmpty, found.map { ($0.eventId, $0.rules.first ?? "list-in-force") })
+            let found = lists.filter { names.contains($0.tag) && $0.contains(at) }
+            return (!found.isEmpty, found.map { ($0.eventId, $0.rule) })
         case .negativeListInForce:
-            let found = lists.filter { (rules.lists[$0.list]?.negative ?? true) && $0.inForce(on: at) }
-            return (!found.isEmpty, found.map { ($0.eventId, $0.rules.first ?? "list-in-force") })
+            let found = lists.filter { (rules.lists[$0.tag]?.negative ?? true) && $0.contains(at) }
+            return (!found.isEmpty, found.map { ($0.eventId, $0.rule) })
         case .banInForce:
-            let found = bans.filter { $0.inForce(on: at) && (scope == nil || $0.scope == scope || $0.scope == "market") }
-            return (!found.isEmpty, found.map { ($0.eventId, "ban-in-force") })
+            let found = bans.filter { $0.contains(at) && (scope == nil || $0.tag == scope || $0.tag == "market") }
+            return (!found.isEmpty, found.map { ($0.eventId, $0.rule) })
         case let .negativeRecordWithinMonths(months):
             let since = at.adding(months: -months)
             let found = records.filter { $0.negative && !$0.revoked && $0.occurredOn > since && $0.occurredOn <= at }
             return (!found.isEmpty, found.map { ($0.eventId, "negative-record-within-\(months)-months") })
         case .negativeRecordDisplayed:
-            let found = records.filter { $0.negative && $0.windows.values.contains { $0.isShown(on: at) } }
-            return (!found.isEmpty, found.map { ($0.eventId, $0.windows.values.compactMap(\.rules.last).first ?? "negative-record-displayed") })
+            let found = records.filter { $0.negative && $0.shown.contains { $0.contains(at) } }
+            return (!found.isEmpty, found.map { ($0.eventId, $0.rule) })
         case let .not(inner):
-            let (holds, basis) = evaluate(inner, scope: scope, rules: rules)
+            let (holds, basis) = evaluate(inner, at: at, scope: scope, rules: rules)
             return (!holds, basis)
         case let .anyOf(parts):
             var failing: [(eventId: String, rule: String)] = []
             for part in parts {
-                let (holds, basis) = evaluate(part, scope: scope, rules: rules)
+                let (holds, basis) = evaluate(part, at: at, scope: scope, rules: rules)
                 if holds { return (true, basis) }
                 failing += basis
             }
@@ -136,7 +187,7 @@ extension EntityState {
         case let .allOf(parts):
             var holding: [(eventId: String, rule: String)] = []
             for part in parts {
-                let (holds, basis) = evaluate(part, scope: scope, rules: rules)
+                let (holds, basis) = evaluate(part, at: at, scope: scope, rules: rules)
                 if !holds { return (false, basis) }
                 holding += basis
             }
@@ -145,11 +196,18 @@ extension EntityState {
     }
 
     /// The `check` answer (protocol.md): `{entity, measure, at, decision, rule, source, basis}`.
-    public func checkJSON(_ finding: MeasureCatalogue.Finding) -> JSONValue {
+    public func checkJSON(_ finding: MeasureCatalogue.Finding, at: CivilDate) -> JSONValue {
         .object([
-            ("entity", .string(entity.masked)), ("measure", .string(finding.measure.id)), ("at", .string(at.description)),
+            ("entity", .string(entity)), ("measure", .string(finding.measure.id)), ("at", .string(at.description)),
             ("decision", .string(finding.decision.rawValue)), ("rule", .string(finding.measure.rule)), ("source", .string(finding.measure.source)),
             ("basis", .array(finding.basis.map { ["eventId": .string($0.eventId), "rule": .string($0.rule)] })),
         ])
+    }
+}
+
+extension EntityState {
+    /// Decides `measure` on the state's date.
+    public func check(_ measure: MeasureCatalogue.Measure, scope: String?, rules: RuleSet) -> MeasureCatalogue.Finding {
+        CheckFacts(self).check(measure, at: at, scope: scope, rules: rules)
     }
 }

@@ -241,8 +241,8 @@ struct Operations: Sendable {
             scope = text
         }
         let at = try at(request)
-        let state = try ledger.state(of: entity, at: at, knownAt: .bound(.head))
-        return CanonicalJSON.encode(state.checkJSON(state.check(measure, scope: scope, rules: ledger.rules)))
+        let facts = try ledger.checkFacts(of: entity, at: at)
+        return CanonicalJSON.encode(facts.checkJSON(facts.check(measure, at: at, scope: scope, rules: ledger.rules), at: at))
     }
 
     /// `report`: the public credit report over `from...to`, pinned to the head (or `head`).

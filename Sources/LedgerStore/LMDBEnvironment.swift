@@ -165,6 +165,26 @@ final class LMDBTransaction {
         if code != MDB_NOTFOUND { try LMDBError.check(code, "mdb_cursor_get") }
     }
 
+    /// The greatest key that starts with `prefix`, or `nil` (one cursor seek and one step back).
+    func lastKey(_ dbi: MDB_dbi, prefix: [UInt8]) throws(LMDBError) -> [UInt8]? {
+        var cursor: OpaquePointer?
+        try LMDBError.check(mdb_cursor_open(handle, dbi, &cursor), "mdb_cursor_open")
+        defer { mdb_cursor_close(cursor) }
+        // The first key after every key with the prefix: the prefix followed by 0xFF bytes.
+        var beyond = prefix + [UInt8](repeating: 0xFF, count: 16)
+        var key = MDB_val()
+        var value = MDB_val()
+        var code = beyond.withUnsafeMutableBytes { bytes in
+            key = MDB_val(mv_size: bytes.count, mv_data: bytes.baseAddress)
+            return mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE)
+        }
+        code = code == MDB_SUCCESS ? mdb_cursor_get(cursor, &key, &value, MDB_PREV) : mdb_cursor_get(cursor, &key, &value, MDB_LAST)
+        if code == MDB_NOTFOUND { return nil }
+        try LMDBError.check(code, "mdb_cursor_get")
+        let found = Array(UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size))
+        return found.starts(with: prefix) ? found : nil
+    }
+
     /// Deletes every entry of a database (keeping the database).
     func drop(_ dbi: MDB_dbi) throws(LMDBError) {
         try LMDBError.check(mdb_drop(handle, dbi, 0), "mdb_drop")

@@ -143,6 +143,13 @@ public final class LogTransaction {
         return output
     }
 
+    /// The stream's last seq (0 when it has none): one seek.
+    public func lastSeq(stream: String) throws -> UInt64 {
+        let prefix = LogDatabases.Key.stream(stream)
+        guard let key = try transaction.lastKey(databases.index, prefix: prefix), key.count == prefix.count + 8 else { return 0 }
+        return BigEndian.uint64(key[prefix.count...])
+    }
+
     /// True when the stream has at least one record.
     public func hasStream(_ stream: String) throws -> Bool {
         let prefix = LogDatabases.Key.stream(stream)

@@ -94,4 +94,30 @@ import Testing
         _ = try Self.appendRandomHistory(fixture, seed: 100, count: 40)
         #expect(try fixture.ledger.verifyProjections().identical)
     }
+
+    @Test(arguments: Array(UInt64(21)...26))
+    func checkFromMemoryAnswersAsFromAReplayAndForgetsOnANewEvent(seed: UInt64) throws {
+        let fixture = try LedgerFixture()
+        _ = try Self.appendRandomHistory(fixture, seed: seed, count: 100)
+        let entity = try EntityCode(validating: orgA)
+        let rules = fixture.ledger.rules
+        func decisions(_ facts: CheckFacts, at: CivilDate) -> [String] {
+            rules.measures.ids.map { id in
+                let finding = facts.check(rules.measures.measures[id]!, at: at, scope: nil, rules: rules)
+                return "\(id)=\(finding.decision.rawValue):\(finding.basis.map(\.eventId).joined(separator: ","))"
+            }
+        }
+        for at in [CivilDate("2026-12-31")!, CivilDate("2024-06-30")!, CivilDate("2030-01-01")!] {
+            let replayed = CheckFacts(try fixture.ledger.state(of: entity, at: at, knownAt: .bound(.head)))
+            #expect(decisions(try fixture.ledger.checkFacts(of: entity, at: at), at: at) == decisions(replayed, at: at), "first ask")
+            #expect(decisions(try fixture.ledger.checkFacts(of: entity, at: at), at: at) == decisions(replayed, at: at), "from memory")
+        }
+        // A new event makes the remembered facts stale: the next check sees it.
+        let at = CivilDate("2030-01-01")!
+        _ = try fixture.ledger.checkFacts(of: entity, at: at)
+        fixture.milliseconds += 1000
+        _ = try fixture.append([event("ban-\(seed)", "ban.imposed", on: "2029-06-01", body: ["scope": "market", "permanent": true])]).get()
+        let after = try fixture.ledger.checkFacts(of: entity, at: at)
+        #expect(after.check(rules.measures.measures["restrict.market-entry"]!, at: at, scope: nil, rules: rules).decision == .restricted)
+    }
 }

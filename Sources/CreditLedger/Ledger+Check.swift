@@ -1,0 +1,67 @@
+import CreditDomain
+import CreditProjection
+import Foundation
+import LedgerStore
+
+/// Recent entities' check facts, keyed by entity and valid while the entity's last seq is
+/// unchanged. Two generations bound it: when the young one fills, the old one is dropped
+/// and the young one ages (an approximate LRU with no per-hit bookkeeping).
+final class CheckFactsCache: @unchecked Sendable {
+    struct Entry {
+        let lastSeq: UInt64
+        /// The facts answer for any date from this one on (the entity's latest event date).
+        let validFrom: CivilDate?
+        let facts: CheckFacts
+    }
+
+    /// Entities per generation: at most twice this many are held (about 2 KB each at 20 records).
+    static let generationSize = 32_768
+    private let lock = NSLock()
+    private var young: [String: Entry] = [:]
+    private var old: [String: Entry] = [:]
+
+    func get(_ entity: String) -> Entry? {
+        lock.withLock {
+            if let entry = young[entity] { return entry }
+            guard let entry = old[entity] else { return nil }
+            insertLocked(entity, entry)
+            return entry
+        }
+    }
+
+    func put(_ entity: String, _ entry: Entry) { lock.withLock { insertLocked(entity, entry) } }
+
+    private func insertLocked(_ entity: String, _ entry: Entry) {
+        if young.count >= Self.generationSize {
+            old = young
+            young = [:]
+            young.reserveCapacity(Self.generationSize)
+        }
+        young[entity] = entry
+    }
+}
+
+extension Ledger {
+    /// What `check` needs of `entity` on `at`, as known now: from memory while the entity has
+    /// no new event, else from its stored projection (one lookup), else by replay (an `at`
+    /// before its latest event).
+    public func checkFacts(of entity: EntityCode, at: CivilDate) throws -> CheckFacts {
+        try store.read { log in
+            let lastSeq = try log.lastSeq(stream: entity.code)
+            if let entry = checkCache.get(entity.code), entry.lastSeq == lastSeq, entry.validFrom.map({ $0 <= at }) ?? true {
+                return entry.facts
+            }
+            let fold = try Self.storedFold(entity.code, in: log) ?? EntityFold(entity: entity)
+            guard try log.viewsSeq() == log.head.seq, fold.lastSeq == lastSeq, fold.latestOccurredOn.map({ $0 <= at }) ?? true else {
+                return CheckFacts(try state(of: entity, at: at, knownAt: .bound(.head)))
+            }
+            let state = try fold.state(at: at, knownAtSeq: log.head.seq, rules: rules) { seq in
+                guard let record = try log.record(seq: seq) else { throw LedgerError(.internal, "a projection names missing seq \(seq)") }
+                return try Self.recordedEvent(record).event.body
+            }
+            let facts = CheckFacts(state)
+            checkCache.put(entity.code, CheckFactsCache.Entry(lastSeq: lastSeq, validFrom: fold.latestOccurredOn, facts: facts))
+            return facts
+        }
+    }
+}
