@@ -4,8 +4,9 @@ import Foundation
 import LedgerStore
 
 /// Recent entities' check facts, keyed by entity and valid while the entity's last seq is
-/// unchanged. Two generations bound it: when the young one fills, the old one is dropped
-/// and the young one ages (an approximate LRU with no per-hit bookkeeping).
+/// unchanged. Two generations bound its memory: when the young one reaches half the byte
+/// budget, the old one is dropped and the young one ages (an approximate LRU with no per-hit
+/// bookkeeping).
 final class CheckFactsCache: @unchecked Sendable {
     struct Entry {
         let lastSeq: UInt64
@@ -14,11 +15,12 @@ final class CheckFactsCache: @unchecked Sendable {
         let facts: CheckFacts
     }
 
-    /// Entities per generation: at most twice this many are held (about 2 KB each at 20 records).
-    static let generationSize = 32_768
+    /// The most memory the cache holds, by estimate (``CheckFacts/estimatedBytes``).
+    static let budgetBytes = 64 << 20
     private let lock = NSLock()
     private var young: [String: Entry] = [:]
     private var old: [String: Entry] = [:]
+    private var youngBytes = 0
 
     func get(_ entity: String) -> Entry? {
         lock.withLock {
@@ -32,12 +34,12 @@ final class CheckFactsCache: @unchecked Sendable {
     func put(_ entity: String, _ entry: Entry) { lock.withLock { insertLocked(entity, entry) } }
 
     private func insertLocked(_ entity: String, _ entry: Entry) {
-        if young.count >= Self.generationSize {
+        if youngBytes >= Self.budgetBytes / 2 {
             old = young
             young = [:]
-            young.reserveCapacity(Self.generationSize)
+            youngBytes = 0
         }
-        young[entity] = entry
+        if young.updateValue(entry, forKey: entity) == nil { youngBytes += entry.facts.estimatedBytes + 64 + entity.utf8.count }
     }
 }
 

@@ -99,29 +99,41 @@ public struct MeasureCatalogue: Sendable {
 /// and displayed records. It does not depend on the date asked about (the intervals do the
 /// work), so the ledger keeps recent ones in memory for the hot path.
 public struct CheckFacts: Sendable {
+    /// Days `since...until` as day numbers (32 bits: compact in memory; `until` Int32.max when open-ended).
+    struct Span: Sendable {
+        let since: Int32
+        let until: Int32
+
+        init(_ since: CivilDate, _ until: CivilDate?) {
+            self.since = Int32(clamping: since.dayNumber)
+            self.until = until.map { Int32(clamping: $0.dayNumber) } ?? .max
+        }
+
+        func contains(_ day: Int32) -> Bool { since <= day && day <= until }
+    }
+
     struct Interval: Sendable {
         let eventId: String
         /// The list name or the ban scope.
         let tag: String
-        let since: CivilDate
-        let until: CivilDate?
+        let span: Span
         let rule: String
-
-        func contains(_ date: CivilDate) -> Bool { since <= date && (until.map { date <= $0 } ?? true) }
     }
 
+    /// A negative record (only those count in any condition).
     struct Record: Sendable {
         let eventId: String
-        let occurredOn: CivilDate
-        let negative: Bool
+        let occurredOn: Int32
         let revoked: Bool
-        /// Days shown on any channel.
-        let shown: [Interval]
+        /// Days shown on any channel (each channel's window, and a resumed span).
+        let shown: [Span]
         let rule: String
     }
 
     /// The entity as public answers show it.
     public let entity: String
+    /// Roughly the heap it holds (measured: ~200 bytes per negative record with its spans and id).
+    public var estimatedBytes: Int { 160 + (lists.count + bans.count) * 120 + records.count * 200 }
     let lists: [Interval]
     let bans: [Interval]
     let records: [Record]
@@ -129,21 +141,17 @@ public struct CheckFacts: Sendable {
     public init(_ state: EntityState) {
         entity = state.entity.masked
         lists = state.lists.filter { !$0.revoked }.map {
-            Interval(eventId: $0.eventId, tag: $0.list, since: $0.since, until: $0.until, rule: $0.rules.first ?? "list-in-force")
+            Interval(eventId: $0.eventId, tag: $0.list, span: Span($0.since, $0.until), rule: $0.rules.first ?? "list-in-force")
         }
-        bans = state.bans.filter { !$0.revoked }.map { Interval(eventId: $0.eventId, tag: $0.scope, since: $0.since, until: $0.until, rule: "ban-in-force") }
-        records = state.records.map { record in
-            var shown: [Interval] = []
+        bans = state.bans.filter { !$0.revoked }.map { Interval(eventId: $0.eventId, tag: $0.scope, span: Span($0.since, $0.until), rule: "ban-in-force") }
+        records = state.records.filter(\.negative).map { record in
+            var shown: [Span] = []
             for window in Channel.allCases.compactMap({ record.windows[$0] }) {
-                if let from = window.from, window.until.map({ $0 >= from }) ?? true {
-                    shown.append(Interval(eventId: record.eventId, tag: "", since: from, until: window.until, rule: ""))
-                }
-                if let resumed = window.resumed {
-                    shown.append(Interval(eventId: record.eventId, tag: "", since: resumed.lowerBound, until: resumed.upperBound, rule: ""))
-                }
+                if let from = window.from, window.until.map({ $0 >= from }) ?? true { shown.append(Span(from, window.until)) }
+                if let resumed = window.resumed { shown.append(Span(resumed.lowerBound, resumed.upperBound)) }
             }
             let rule = record.windows.values.compactMap(\.rules.last).first ?? "negative-record-displayed"
-            return Record(eventId: record.eventId, occurredOn: record.occurredOn, negative: record.negative, revoked: record.revoked, shown: shown, rule: rule)
+            return Record(eventId: record.eventId, occurredOn: Int32(clamping: record.occurredOn.dayNumber), revoked: record.revoked, shown: shown, rule: rule)
         }
     }
 
@@ -156,22 +164,23 @@ public struct CheckFacts: Sendable {
 
     /// Whether `condition` holds on `at`, and the items that make it hold or fail.
     func evaluate(_ condition: MeasureCatalogue.Condition, at: CivilDate, scope: String?, rules: RuleSet) -> (Bool, [(eventId: String, rule: String)]) {
+        let day = Int32(clamping: at.dayNumber)
         switch condition {
         case let .listInForce(names):
-            let found = lists.filter { names.contains($0.tag) && $0.contains(at) }
+            let found = lists.filter { names.contains($0.tag) && $0.span.contains(day) }
             return (!found.isEmpty, found.map { ($0.eventId, $0.rule) })
         case .negativeListInForce:
-            let found = lists.filter { (rules.lists[$0.tag]?.negative ?? true) && $0.contains(at) }
+            let found = lists.filter { (rules.lists[$0.tag]?.negative ?? true) && $0.span.contains(day) }
             return (!found.isEmpty, found.map { ($0.eventId, $0.rule) })
         case .banInForce:
-            let found = bans.filter { $0.contains(at) && (scope == nil || $0.tag == scope || $0.tag == "market") }
+            let found = bans.filter { $0.span.contains(day) && (scope == nil || $0.tag == scope || $0.tag == "market") }
             return (!found.isEmpty, found.map { ($0.eventId, $0.rule) })
         case let .negativeRecordWithinMonths(months):
-            let since = at.adding(months: -months)
-            let found = records.filter { $0.negative && !$0.revoked && $0.occurredOn > since && $0.occurredOn <= at }
+            let since = Int32(clamping: at.adding(months: -months).dayNumber)
+            let found = records.filter { !$0.revoked && $0.occurredOn > since && $0.occurredOn <= day }
             return (!found.isEmpty, found.map { ($0.eventId, "negative-record-within-\(months)-months") })
         case .negativeRecordDisplayed:
-            let found = records.filter { $0.negative && $0.shown.contains { $0.contains(at) } }
+            let found = records.filter { $0.shown.contains { $0.contains(day) } }
             return (!found.isEmpty, found.map { ($0.eventId, $0.rule) })
         case let .not(inner):
             let (holds, basis) = evaluate(inner, at: at, scope: scope, rules: rules)
