@@ -48,12 +48,11 @@ struct Operations: Sendable {
     /// log (answered once the record is durable).
     func submit(_ request: Request, caller: Caller, completion: @escaping @Sendable ([UInt8]) -> Void) {
         guard request.op != "append" else { return append(request, completion: completion) }
-        // The answer is computed now, while its access record commits, and leaves only once
-        // the record is durable (withheld if it fails): latency is the longer of the two, not their sum.
-        let answer = answer(request)
+        // Computed once the record is durable: a read queued behind an append of the same
+        // connection must see it (the append commits in the same or an earlier commit).
         ledger.recordAccess(OpAccess.record(request, caller: caller)) { result in
             switch result {
-            case .success: completion(answer)
+            case .success: completion(answer(request))
             case let .failure(error): completion(failureAnswer(id: request.id, error: error))
             }
         }
