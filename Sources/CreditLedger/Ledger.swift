@@ -151,6 +151,8 @@ public final class Ledger: Sendable {
         var duplicates: [Int: StoredRecord] = [:]
         var warnings: [Int: [String]] = [:]
         var histories: [String: [RecordedEvent]] = [:]
+        /// This request's events so far, per entity (a later event's admission sees them).
+        var batchEvents: [String: [RecordedEvent]] = [:]
         for (index, item) in batch.enumerated() {
             let event = item.event
             guard earlier[event.eventId] == nil else {
@@ -179,22 +181,23 @@ public final class Ledger: Sendable {
                     throw LedgerError(.ruleViolation, "'\(ref)' is a record of another entity (\(tag.entity))", field: field)
                 }
             }
+            let recorded = RecordedEvent(seq: log.head.seq + UInt64(index) + 1, recordedAt: "", event: event)
             if AdmissionRules.stateDependentKinds.contains(event.kind) {
-                // The entity's events so far, this request's earlier ones included.
-                var history = try histories[event.entity.code] ?? log.seqs(stream: event.entity.code).map { seq in
+                // The entity's events so far: the log's, then this request's earlier ones.
+                let history = try histories[event.entity.code] ?? (log.seqs(stream: event.entity.code).map { seq in
                     guard let record = try log.record(seq: seq) else { throw LedgerError(.internal, "index names missing seq \(seq)") }
                     return try recordedEvent(record)
-                }
+                } + (batchEvents[event.entity.code] ?? []))
                 do {
                     warnings[index] = try AdmissionRules.check(event, history: history, rules: rules)
                 } catch {
                     throw error.prefixed("events[\(index)]")
                 }
-                history.append(RecordedEvent(seq: log.head.seq + UInt64(index) + 1, recordedAt: "", event: event))
-                histories[event.entity.code] = history
+                histories[event.entity.code] = history + [recorded]
             } else if histories[event.entity.code] != nil {
-                histories[event.entity.code]!.append(RecordedEvent(seq: log.head.seq + UInt64(index) + 1, recordedAt: "", event: event))
+                histories[event.entity.code]!.append(recorded)
             }
+            batchEvents[event.entity.code, default: []].append(recorded)
             earlier[event.eventId] = IdTag(kind: event.kind, entity: event.entity.code)
         }
 

@@ -202,3 +202,24 @@ extension Result {
         return nil
     }
 }
+
+@Suite struct BatchAdmissionTests {
+    /// Found by Tools/gen: a state-dependent event must see this request's earlier events of
+    /// its entity even when they are of kinds that need no state check.
+    @Test func aLaterEventOfARequestSeesTheEarlierOnes() throws {
+        let fixture = try LedgerFixture()
+        _ = try fixture.append([penalty("p-1")]).get()
+        let filed = event("o-1", "objection.filed", on: "2024-05-20", refs: ["p-1"], body: ["grounds": "g"])
+        let resolved = event("r-1", "objection.resolved", on: "2024-06-01", refs: ["o-1"], body: ["outcome": "rejected"])
+        #expect(try fixture.append([filed, resolved]).get().appended.count == 2)
+        // And all in one request, the record included.
+        let filed2 = event("o-2", "objection.filed", on: "2024-05-20", refs: ["p-2"], body: ["grounds": "g"])
+        let resolved2 = event("r-2", "objection.resolved", on: "2024-06-01", refs: ["o-2"], body: ["outcome": "rejected"])
+        #expect(try fixture.append([penalty("p-2"), filed2, resolved2]).get().appended.count == 3)
+        // A second resolution in the same request is still refused.
+        let filed3 = event("o-3", "objection.filed", on: "2024-05-20", refs: ["p-1"], body: ["grounds": "g"])
+        let twice = [filed3, event("r-3", "objection.resolved", on: "2024-06-01", refs: ["o-3"], body: ["outcome": "rejected"]),
+                     event("r-4", "objection.resolved", on: "2024-06-02", refs: ["o-3"], body: ["outcome": "rejected"])]
+        #expect(fixture.append(twice).failure?.code == .ruleViolation)
+    }
+}
