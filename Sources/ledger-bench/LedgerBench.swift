@@ -83,14 +83,23 @@ struct StatusLoad: ParsableCommand {
     @Option var maxSeconds = 30.0
     @Option(help: "The op to ask: status, display, history or check.") var op = "status"
     @Option(help: "The measure `check` asks about.") var measure = "restrict.public-procurement"
+    @Option(help: "Entity codes to ask about, one per line (instead of the generated ones of `append`).") var entitiesFile: String?
+    @Option(help: "The date asked about.") var at = "2026-06-01"
+    @Option(help: "Sent with audited reads (status, history).") var purpose = "bench"
 
     func run() throws {
-        let codes = benchEntityCodes(entities)
+        var chosen = benchEntityCodes(entities)
+        if let entitiesFile {
+            chosen = try String(contentsOfFile: entitiesFile, encoding: .utf8).split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+            if entities < chosen.count { chosen = Array(chosen.prefix(entities)) }
+        }
+        let codes = chosen
         let op = self.op
-        let extra = op == "check" ? #","measure":"\#(measure)""# : ""
+        let at = self.at
+        let extra = (op == "check" ? #","measure":"\#(measure)""# : "") + (op == "status" || op == "history" ? #","purpose":"\#(purpose)""# : "")
         let load = EventLoopLoad(requestsPerConnection: requests, maxSeconds: maxSeconds, depth: depth) { client, number in
             let entity = codes[(client * 7_368_787 + number * 104_729) % codes.count]
-            return Array(#"{"op":"\#(op)","entity":"\#(entity)","at":"2026-06-01"\#(extra)}"#.utf8) + [UInt8(ascii: "\n")]
+            return Array(#"{"op":"\#(op)","entity":"\#(entity)","at":"\#(at)"\#(extra)}"#.utf8) + [UInt8(ascii: "\n")]
         }
         let started = Date()
         let outcome = try load.run(socketPath: socket, connections: clients)
