@@ -24,6 +24,8 @@ public struct RebuildReport: Sendable {
 }
 
 extension Ledger {
+    /// The layout of the stored projections (`EntityFold.encoded`).
+    static let viewsFormat = "entity-fold-\(EntityFold.binaryFormat)"
     /// Events folded per catch-up commit.
     static let catchUpEventsPerCommit = 20_000
     /// Mismatching entities a rebuild report names at most.
@@ -55,7 +57,7 @@ extension Ledger {
             folds[entity.code] = fold
         }
         for (name, added) in counts { try log.increment(name, by: added) }
-        for (code, fold) in folds { try log.setView(code, CanonicalJSON.encode(fold.json)) }
+        for (code, fold) in folds { try log.setView(code, fold.encoded) }
         try log.setViewsSeq(events.last!.seq)
     }
 
@@ -67,8 +69,7 @@ extension Ledger {
 
     /// The entity's stored projection, or `nil` when it has no events.
     static func storedFold(_ code: String, in log: LogTransaction) throws -> EntityFold? {
-        let value = try log.withView(code) { bytes in try bytes.map { try JSONParser.parse($0) } }
-        return try value.map { try EntityFold(json: $0) }
+        try log.withView(code) { bytes in try bytes.map { try EntityFold(encoded: $0) } }
     }
 
     /// Brings the stored projections up to the head (a store from before they existed, or
@@ -77,6 +78,13 @@ extension Ledger {
     @discardableResult
     public func catchUpProjections() throws -> Int {
         guard let writer else { return 0 }
+        // Folds stored in another layout (an older version) are derived again.
+        try waitFor(writer) { log in
+            if try log.viewsFormat() != Self.viewsFormat {
+                try log.clearViews()
+                try log.setViewsFormat(Self.viewsFormat)
+            }
+        }
         var folded = 0
         while true {
             let (done, count) = try waitFor(writer) { log -> (Bool, Int) in
@@ -188,7 +196,7 @@ extension Ledger {
                 }
                 fold.apply(event)
             }
-            let rebuiltHash = Array(SHA256.hash(data: CanonicalJSON.encode(fold.json)))
+            let rebuiltHash = Array(SHA256.hash(data: fold.encoded))
             let storedHash = try log.withView(code) { view in view.map { Array(SHA256.hash(data: $0)) } }
             checks.append(EntityCheck(order: order, code: code, events: seqs.count, rebuiltHash: rebuiltHash, storedHash: storedHash))
             return true

@@ -43,6 +43,8 @@ struct LogDatabases: Sendable {
         static let format: [UInt8] = [0x04] + Array("format".utf8)
         /// 0x04 "access.head" → the access log's LogHead.
         static let accessHead: [UInt8] = [0x04] + Array("access.head".utf8)
+        /// 0x04 "views.format" → the name of the views' layout (the user's).
+        static let viewsFormat: [UInt8] = [0x04] + Array("views.format".utf8)
         /// 0x04 "views" → the seq (8 bytes) up to which the views are derived.
         static let viewsSeq: [UInt8] = [0x04] + Array("views".utf8)
     }
@@ -276,6 +278,18 @@ public final class LogTransaction {
         precondition(seq <= head.seq, "views cannot run ahead of the log")
         writeCount += 1
         try transaction.put(databases.index, LogDatabases.Key.viewsSeq, BigEndian.bytes(seq))
+    }
+
+    /// The name the views' user gave their layout, or `nil`.
+    public func viewsFormat() throws(LMDBError) -> String? {
+        try transaction.get(databases.index, LogDatabases.Key.viewsFormat).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Names the views' layout; only in the writer's transaction.
+    public func setViewsFormat(_ name: String) throws(LMDBError) {
+        precondition(recordedAtMilliseconds != nil, "setViewsFormat outside the writer")
+        writeCount += 1
+        try transaction.put(databases.index, LogDatabases.Key.viewsFormat, Array(name.utf8))
     }
 
     /// Removes every view and sets the views' seq to 0; only in the writer's transaction.

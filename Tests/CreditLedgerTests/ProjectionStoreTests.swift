@@ -1,4 +1,5 @@
 import CreditDomain
+import Logging
 import CreditProjection
 import LedgerJSON
 import TestSupport
@@ -119,5 +120,26 @@ import Testing
         _ = try fixture.append([event("ban-\(seed)", "ban.imposed", on: "2029-06-01", body: ["scope": "market", "permanent": true])]).get()
         let after = try fixture.ledger.checkFacts(of: entity, at: at)
         #expect(after.check(rules.measures.measures["restrict.market-entry"]!, at: at, scope: nil, rules: rules).decision == .restricted)
+    }
+}
+
+@Suite struct ProjectionFormatTests {
+    /// Folds stored in another layout (an older version of the daemon) are derived again at start.
+    @Test func anotherLayoutIsDerivedAgainAtStart() throws {
+        let fixture = try LedgerFixture()
+        _ = try ProjectionStoreTests.appendRandomHistory(fixture, seed: 5, count: 60)
+        let before = try fixture.ledger.verifyProjections()
+        try fixture.ledger.waitFor(fixture.ledger.writer!) { log in
+            try log.setViewsFormat("entity-fold-json")
+            try log.setView(orgA, [0xFF, 0x00])  // what the new code could not read
+        }
+        fixture.ledger.shutdown()
+        let reopened = try Ledger(
+            directory: fixture.path, schemas: try SchemaCatalogue(directory: schemaDirectory),
+            rules: fixture.ledger.rules, mapSizeBytes: 64 << 20, logger: Logger(label: "test"))
+        defer { reopened.shutdown() }
+        let after = try reopened.verifyProjections()
+        #expect(after.identical && after.storedDigest == before.storedDigest)
+        #expect(try reopened.store.read { try $0.viewsFormat() } == Ledger.viewsFormat)
     }
 }

@@ -22,6 +22,25 @@ import Testing
     }
 
     @Test(arguments: ProjectionPropertyTests.seeds)
+    func theBinaryLayoutStoredAndReadBackAtEveryStepEqualsTheWholeFold(seed: UInt64) throws {
+        let events = HistoryGenerator.history(seed: seed, count: 60)
+        var whole = EntityFold(entity: HistoryGenerator.entity)
+        for event in events { whole.apply(event) }
+        var stored = EntityFold(entity: HistoryGenerator.entity).encoded
+        for event in events {
+            var fold = try EntityFold(encoded: stored)
+            fold.apply(event)
+            stored = fold.encoded
+        }
+        #expect(stored == whole.encoded)
+        #expect(CanonicalJSON.encode(try EntityFold(encoded: stored).json) == CanonicalJSON.encode(whole.json), "every field survives")
+        #expect(stored.count < CanonicalJSON.encode(whole.json).count)
+        // A damaged value is an error, not a crash.
+        #expect(throws: LedgerError.self) { try EntityFold(encoded: stored.dropLast()) }
+        #expect(throws: LedgerError.self) { try EntityFold(encoded: [9] + stored.dropFirst()) }
+    }
+
+    @Test(arguments: ProjectionPropertyTests.seeds)
     func aFinishedFoldAnswersAsAReplayFromItsLatestDateOn(seed: UInt64) throws {
         let events = HistoryGenerator.history(seed: seed, count: 60)
         var fold = EntityFold(entity: HistoryGenerator.entity)
