@@ -69,7 +69,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private let logger: Logger
     private let clock: @Sendable () -> Int64
     private let condition = NSCondition()
-    private var queue: [Job] = []
+    /// Waiting jobs from `queueHead` on; taken ones are set to nil at once, so a taken job's
+    /// events are freed when it completes (not when the array is next compacted).
+    private var queue: [Job?] = []
     private var queueHead = 0
     private var stopping = false
     private var finished = false
@@ -170,13 +172,17 @@ public final class GroupCommitWriter: @unchecked Sendable {
         var batch: [Job] = []
         var weight = 0
         while queueHead < queue.count, batch.count < limits.maximumJobsPerCommit {
-            let job = queue[queueHead]
+            guard let job = queue[queueHead] else { preconditionFailure("a waiting job slot is empty") }
             if !batch.isEmpty && weight + job.weight > limits.maximumWeightPerCommit { break }
             batch.append(job)
+            queue[queueHead] = nil
             weight += job.weight
             queueHead += 1
         }
-        if queueHead > 1024 && queueHead * 2 > queue.count {
+        if queueHead == queue.count {
+            queue.removeAll(keepingCapacity: true)
+            queueHead = 0
+        } else if queueHead > 1024 && queueHead * 2 > queue.count {
             queue.removeFirst(queueHead)
             queueHead = 0
         }

@@ -8,20 +8,6 @@ import Testing
 /// fold of the whole history, and finished on a date past its events it answers as a replay.
 @Suite struct IncrementalFoldTests {
     @Test(arguments: ProjectionPropertyTests.seeds)
-    func aFoldStoredAndReadBackAtEveryStepEqualsTheFoldOfTheWholeHistory(seed: UInt64) throws {
-        let events = HistoryGenerator.history(seed: seed, count: 60)
-        var whole = EntityFold(entity: HistoryGenerator.entity)
-        for event in events { whole.apply(event) }
-        var stored = CanonicalJSON.encode(EntityFold(entity: HistoryGenerator.entity).json)
-        for event in events {
-            var fold = try EntityFold(json: try JSONParser.parse(stored))
-            fold.apply(event)
-            stored = CanonicalJSON.encode(fold.json)
-        }
-        #expect(stored == CanonicalJSON.encode(whole.json))
-    }
-
-    @Test(arguments: ProjectionPropertyTests.seeds)
     func theBinaryLayoutStoredAndReadBackAtEveryStepEqualsTheWholeFold(seed: UInt64) throws {
         let events = HistoryGenerator.history(seed: seed, count: 60)
         var whole = EntityFold(entity: HistoryGenerator.entity)
