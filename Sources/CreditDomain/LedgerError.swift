@@ -41,5 +41,11 @@ public struct LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         return copy
     }
 
+    /// The event an `append` error names: 3 for the field "events[3].body.measures".
+    public static func eventIndex(inField field: String) -> Int? {
+        guard field.hasPrefix("events["), let close = field.firstIndex(of: "]") else { return nil }
+        return Int(field[field.index(field.startIndex, offsetBy: 7)..<close])
+    }
+
     public var description: String { "\(code.rawValue): \(message)" + (field.map { " (\($0))" } ?? "") }
 }

@@ -57,11 +57,7 @@ extension Ledger {
             guard try log.viewsSeq() == log.head.seq, fold.lastSeq == lastSeq, fold.latestOccurredOn.map({ $0 <= at }) ?? true else {
                 return CheckFacts(try state(of: entity, at: at, knownAt: .bound(.head)))
             }
-            let state = try fold.state(at: at, knownAtSeq: log.head.seq, rules: rules) { seq in
-                guard let record = try log.record(seq: seq) else { throw LedgerError(.internal, "a projection names missing seq \(seq)") }
-                return try Self.recordedEvent(record).event.body
-            }
-            let facts = CheckFacts(state)
+            let facts = CheckFacts(try finish(fold, at: at, knownAtSeq: log.head.seq, in: log))
             checkCache.put(entity.code, CheckFactsCache.Entry(lastSeq: lastSeq, validFrom: fold.latestOccurredOn, facts: facts))
             return facts
         }

@@ -47,8 +47,8 @@ final class RejectionTally: @unchecked Sendable {
 extension Ledger {
     /// Counts a refused append against the authority of the event at fault.
     func countRejection(_ error: LedgerError, events: [JSONValue]) {
-        guard RejectionTally.countedCodes.contains(error.code), let field = error.field, field.hasPrefix("events["),
-            let close = field.firstIndex(of: "]"), let index = Int(field[field.index(field.startIndex, offsetBy: 7)..<close]), events.indices.contains(index)
+        guard RejectionTally.countedCodes.contains(error.code), let index = error.field.flatMap(LedgerError.eventIndex(inField:)),
+            events.indices.contains(index)
         else { return }
         let authority = events[index]["source"]?["authority"]?.stringValue.map { String($0.prefix(256)) } ?? "(no authority)"
         let month = String(Self.chinaDate(millisecondsSinceEpoch: now()).description.prefix(7))

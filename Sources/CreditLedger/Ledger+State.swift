@@ -33,9 +33,16 @@ extension Ledger {
             let bound = try log.resolve(knownAt)
             let fold = try Self.storedFold(entity.code, in: log) ?? EntityFold(entity: entity)
             guard fold.lastSeq <= bound, fold.latestOccurredOn.map({ $0 <= at }) ?? true else { return nil }
-            return try fold.state(at: at, knownAtSeq: bound, rules: rules) { seq in
-                guard let record = try log.record(seq: seq) else { throw LedgerError(.internal, "a projection names missing seq \(seq)") }
-                return try Self.recordedEvent(record).event.body
+            return try finish(fold, at: at, knownAtSeq: bound, in: log)
+        }
+    }
+
+    /// A stored fold finished on `at`, reading the bodies it shows from the log (no copy).
+    func finish(_ fold: EntityFold, at: CivilDate, knownAtSeq: UInt64, in log: LogTransaction) throws -> EntityState {
+        try fold.state(at: at, knownAtSeq: knownAtSeq, rules: rules) { seq in
+            try log.withRecord(seq: seq) { canonical in
+                guard let canonical else { throw LedgerError(.internal, "a projection names missing seq \(seq)") }
+                return try Self.recordedEvent(seq: seq, canonical: canonical).event.body
             }
         }
     }

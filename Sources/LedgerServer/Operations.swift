@@ -199,10 +199,13 @@ struct Operations: Sendable {
     }
 
     /// `at`: a date, default today (China time).
-    func at(_ request: Request) throws -> CivilDate {
-        guard let value = request["at"], !value.isNull else { return today() }
+    func at(_ request: Request) throws -> CivilDate { try date(request, "at") ?? today() }
+
+    /// The date parameter `name`, or `nil` when absent.
+    func date(_ request: Request, _ name: String) throws -> CivilDate? {
+        guard let value = request[name], !value.isNull else { return nil }
         guard let text = value.stringValue, let date = CivilDate(text), CivilDate.plausibleRange.contains(date) else {
-            throw LedgerError(.invalidField, "at must be a date as YYYY-MM-DD between 1900-01-01 and 2199-12-31", field: "at")
+            throw LedgerError(.invalidField, "\(name) must be a date as YYYY-MM-DD between 1900-01-01 and 2199-12-31", field: name)
         }
         return date
     }
@@ -250,15 +253,12 @@ struct Operations: Sendable {
     /// `report`: the public credit report over `from...to`, pinned to the head (or `head`).
     func report(_ request: Request) throws -> [UInt8] {
         let entity = try request.entity()
-        func date(_ name: String) throws -> CivilDate {
-            guard let value = request[name], !value.isNull else { throw LedgerError(.missingField, "\(name) is required", field: name) }
-            guard let text = value.stringValue, let date = CivilDate(text), CivilDate.plausibleRange.contains(date) else {
-                throw LedgerError(.invalidField, "\(name) must be a date as YYYY-MM-DD between 1900-01-01 and 2199-12-31", field: name)
-            }
+        func required(_ name: String) throws -> CivilDate {
+            guard let date = try date(request, name) else { throw LedgerError(.missingField, "\(name) is required", field: name) }
             return date
         }
         let head = try request.integer("head", in: 1...Int64.max).map { UInt64($0) }
-        return CanonicalJSON.encode(try ledger.report(of: entity, from: try date("from"), to: try date("to"), headSeq: head).json)
+        return CanonicalJSON.encode(try ledger.report(of: entity, from: try required("from"), to: try required("to"), headSeq: head).json)
     }
 
     func verify(_ request: Request) throws -> [UInt8] {

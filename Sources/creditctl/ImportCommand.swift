@@ -1,4 +1,5 @@
 import ArgumentParser
+import CreditDomain
 import Foundation
 import LedgerImport
 import LedgerJSON
@@ -52,7 +53,7 @@ struct Import: ParsableCommand {
                 let code = error?["code"]?.stringValue ?? "error"
                 let message = error?["message"]?.stringValue ?? CanonicalJSON.string(answer)
                 // A row's fault names it ("events[3]…"): take it out and send the rest again.
-                guard let field = error?["field"]?.stringValue, let index = Self.eventIndex(field), batch.indices.contains(index) else {
+                guard let field = error?["field"]?.stringValue, let index = LedgerError.eventIndex(inField: field), batch.indices.contains(index) else {
                     throw ValidationError("\(code): \(message) — the batch from line \(batch[0].line) was not appended; \(appended) event(s) before it were")
                 }
                 rejected.append((batch[index].line, "\(code): \(message) (\(field))"))
@@ -99,11 +100,5 @@ struct Import: ParsableCommand {
             Output.line("\(rows) row(s): \(appended) appended, \(duplicates) already stored, \(rejected.count) rejected\(dryRun ? " (dry run)" : "")")
         }
         if !rejected.isEmpty { throw ExitCode(1) }
-    }
-
-    /// 3 for "events[3].body.measures".
-    static func eventIndex(_ field: String) -> Int? {
-        guard field.hasPrefix("events["), let close = field.firstIndex(of: "]") else { return nil }
-        return Int(field[field.index(field.startIndex, offsetBy: 7)..<close])
     }
 }
