@@ -298,6 +298,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 wrote = view.writeCount > 0
                 try transaction.commit()
                 committed = true
+                view.runCommitActions()
             } catch where (error as? LMDBError)?.isMapFull == true {
                 logger.error("store.full", metadata: ["commit.batch_size": "\(batch.count)"])
                 outcomes = batch.map { _ in WriterError.storeFull }

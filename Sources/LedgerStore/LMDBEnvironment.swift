@@ -125,17 +125,24 @@ final class LMDBTransaction {
     }
 
     /// Stores `value` under `key`; `append` asserts the key sorts after every existing key.
-    func put(_ dbi: MDB_dbi, _ key: [UInt8], _ value: [UInt8], append: Bool = false) throws(LMDBError) {
-        var keyCopy = key
-        var valueCopy = value
-        let code = keyCopy.withUnsafeMutableBytes { keyBytes in
-            valueCopy.withUnsafeMutableBytes { valueBytes in
-                var keyVal = MDB_val(mv_size: keyBytes.count, mv_data: keyBytes.baseAddress)
-                var valueVal = MDB_val(mv_size: valueBytes.count, mv_data: valueBytes.baseAddress)
-                return mdb_put(handle, dbi, &keyVal, &valueVal, append ? UInt32(MDB_APPEND) : 0)
+    /// - Parameters:
+    ///   - append: the key sorts after every key of `dbi` (`MDB_APPEND`).
+    ///   - noOverwrite: fail with `MDB_KEYEXIST` when the key is there (`MDB_NOOVERWRITE`).
+    /// - Returns: false when `noOverwrite` found the key there (nothing written).
+    @discardableResult
+    func put(_ dbi: MDB_dbi, _ key: [UInt8], _ value: [UInt8], append: Bool = false, noOverwrite: Bool = false) throws(LMDBError) -> Bool {
+        let flags = (append ? UInt32(MDB_APPEND) : 0) | (noOverwrite ? UInt32(MDB_NOOVERWRITE) : 0)
+        // mdb_put only reads the key and the value (no MDB_RESERVE): no copies needed.
+        let code = key.withUnsafeBytes { keyBytes in
+            value.withUnsafeBytes { valueBytes in
+                var keyVal = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+                var valueVal = MDB_val(mv_size: valueBytes.count, mv_data: UnsafeMutableRawPointer(mutating: valueBytes.baseAddress))
+                return mdb_put(handle, dbi, &keyVal, &valueVal, flags)
             }
         }
+        if noOverwrite && code == MDB_KEYEXIST { return false }
         try LMDBError.check(code, "mdb_put")
+        return true
     }
 
     /// Visits entries in key order from the first key ≥ `start`; `body` returns false to stop.

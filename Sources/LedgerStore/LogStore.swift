@@ -7,8 +7,12 @@ import Foundation
 /// wait for the writer. Writes go through ``GroupCommitWriter``, which owns the one write
 /// transaction at a time.
 public final class LogStore: Sendable {
-    /// The format name kept in the store; a store of another format is refused.
-    public static let formatName = "creditledger-log-1"
+    /// The format name kept in a new store. Format 2 keeps no content digest in the id
+    /// index (a re-submission is compared with the stored record itself).
+    public static let formatName = "creditledger-log-2"
+    /// Older formats still opened, and kept in their own layout: 1 has a SHA-256 of the
+    /// content in each id entry.
+    static let legacyFormatNames = ["creditledger-log-1"]
     /// The default map size: the most the data file may grow to (sparse until used).
     public static let defaultMapSizeBytes = 64 << 30
 
@@ -29,12 +33,13 @@ public final class LogStore: Sendable {
         self.directory = directory
         self.readOnly = readOnly
         environment = try LMDBEnvironment(directory: directory, mapSizeBytes: mapSizeBytes, readOnly: readOnly)
-        databases = LogDatabases(
+        var databases = LogDatabases(
             records: try environment.openDatabase("log.records", create: !readOnly),
             index: try environment.openDatabase("log.index", create: !readOnly),
             views: try Self.openOptional(environment, "log.views", readOnly: readOnly),
             access: try Self.openOptional(environment, "access.records", readOnly: readOnly))
-        try checkFormat()
+        databases.idEntriesHoldDigest = try Self.checkFormat(environment, databases, readOnly: readOnly) == "creditledger-log-1"
+        self.databases = databases
     }
 
     /// A database added after the first format: a read-only store made before it has none.
@@ -46,20 +51,26 @@ public final class LogStore: Sendable {
         }
     }
 
-    private func checkFormat() throws {
+    /// The store's format (marking a new store with the current one).
+    private static func checkFormat(_ environment: LMDBEnvironment, _ databases: LogDatabases, readOnly: Bool) throws -> String {
         let transaction = try LMDBTransaction(environment: environment, parent: nil, readOnly: readOnly)
         defer { transaction.abort() }
         let format = try transaction.get(databases.index, LogDatabases.Key.format).map { String(decoding: $0, as: UTF8.self) }
         switch format {
-        case Self.formatName?:
-            return
+        case let known? where known == formatName || legacyFormatNames.contains(known):
+            return known
         case nil where !readOnly:
-            try transaction.put(databases.index, LogDatabases.Key.format, Array(Self.formatName.utf8))
+            // A new store, unless it already holds records (a store without a marker).
+            guard try transaction.count(databases.records) == 0 else {
+                throw LogError.incompatibleFormat("records but no format marker: not a CreditLedger store")
+            }
+            try transaction.put(databases.index, LogDatabases.Key.format, Array(formatName.utf8))
             try transaction.commit()
+            return formatName
         case nil:
             throw LogError.incompatibleFormat("no format marker: not a CreditLedger store")
         case let other?:
-            throw LogError.incompatibleFormat("store format \(other), expected \(Self.formatName)")
+            throw LogError.incompatibleFormat("store format \(other), expected \(formatName)")
         }
     }
 

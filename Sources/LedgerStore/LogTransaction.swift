@@ -1,4 +1,5 @@
 import CLMDB
+import Synchronization
 
 /// The databases of the chained log inside one LMDB environment.
 ///
@@ -20,18 +21,21 @@ struct LogDatabases: Sendable {
     var headKey: [UInt8] = Key.head
     /// True for the event log (ids and streams indexed); false for the access log.
     var indexed = true
+    /// True in a format-1 store: id entries hold the SHA-256 of the content after the seq.
+    var idEntriesHoldDigest = false
 
     /// The same databases seen as the access chain.
     var accessChain: LogDatabases? {
         guard let access else { return nil }
         var chain = LogDatabases(records: access, index: index, views: nil, access: nil)
+        chain.idEntriesHoldDigest = idEntriesHoldDigest
         chain.headKey = Key.accessHead
         chain.indexed = false
         return chain
     }
 
     enum Key {
-        /// 0x01 + id (UTF-8) → seq (8 bytes) + SHA-256 of the appended content (32 bytes) + tag.
+        /// 0x01 + id (UTF-8) → seq (8 bytes) + tag (format 1: seq + SHA-256 of the appended content + tag).
         static func id(_ id: String) -> [UInt8] { [0x01] + Array(id.utf8) }
         /// 0x02 + stream key (UTF-8) + 0x00 + seq (8 bytes) → empty.
         static func stream(_ stream: String) -> [UInt8] { [0x02] + Array(stream.utf8) + [0] }
@@ -54,6 +58,9 @@ struct LogDatabases: Sendable {
 public enum LogError: Error, Sendable, Equatable {
     /// The id is already in the log.
     case idExists(String)
+    /// A record the log needs is not in it (a compact record is read with its
+    /// predecessor's hash): the store is damaged.
+    case recordMissing(UInt64)
     /// The content is not a canonical JSON object with at least one member.
     case invalidContent
     /// The stream key is empty or holds a NUL byte.
@@ -76,6 +83,24 @@ public final class LogTransaction {
     private var headChanged = false
     /// Writes made through this view (the writer uses it to tell whether a failed job wrote).
     public private(set) var writeCount = 0
+    /// Tells transactions apart: never the same for two transactions of one process.
+    public let serial: UInt64 = LogTransaction.serials.wrappingAdd(1, ordering: .relaxed).newValue
+    private static let serials = Atomic<UInt64>(0)
+    /// What to do once this transaction is committed (dropped unrun when it is aborted).
+    private var commitActions: [() -> Void] = []
+    private var lastTimestamp: (milliseconds: Int64, text: String)?
+
+    /// Runs `action` on the writer's thread once this transaction's commit has succeeded
+    /// (before its flush to disk); never if the transaction is aborted. For caches of
+    /// committed state.
+    public func afterCommit(_ action: @escaping () -> Void) { commitActions.append(action) }
+
+    /// Called by the writer after a successful commit.
+    func runCommitActions() {
+        let actions = commitActions
+        commitActions = []
+        for action in actions { action() }
+    }
 
     init(transaction: LMDBTransaction, databases: LogDatabases, recordedAtMilliseconds: Int64?) throws(LMDBError) {
         self.transaction = transaction
@@ -86,29 +111,72 @@ public final class LogTransaction {
     }
 
     /// The record at `seq`, or `nil`.
-    public func record(seq: UInt64) throws(LMDBError) -> StoredRecord? {
-        try transaction.withValue(databases.records, BigEndian.bytes(seq)) { value in
-            guard let value, value.count > 32 else { return nil }
-            return StoredRecord(seq: seq, hash: Array(value[0..<32]), canonical: Array(value[32...]))
+    public func record(seq: UInt64) throws -> StoredRecord? {
+        try withStoredRecord(seq: seq) { hash, canonical in
+            guard let hash, let canonical else { return nil }
+            return StoredRecord(seq: seq, hash: Array(hash), canonical: Array(canonical))
         }
     }
 
     /// Calls `body` with the canonical bytes of the record at `seq` (valid only inside
-    /// `body`, no copy), or `nil`.
+    /// `body`; no copy unless the record is stored compact), or `nil`.
     public func withRecord<R>(seq: UInt64, _ body: (UnsafeRawBufferPointer?) throws -> R) throws -> R {
+        try withStoredRecord(seq: seq) { _, canonical in try body(canonical) }
+    }
+
+    /// Calls `body` with the hash and canonical bytes of the record at `seq`, or two `nil`s.
+    private func withStoredRecord<R>(seq: UInt64, _ body: (UnsafeRawBufferPointer?, UnsafeRawBufferPointer?) throws -> R) throws -> R {
         var result: Result<R, Error>!
+        var timestamps = TimestampCache()
+        var expanded: [UInt8] = []
         try transaction.withValue(databases.records, BigEndian.bytes(seq)) { value in
-            guard let value, value.count > 32 else { return result = Result { try body(nil) } }
-            result = Result { try body(UnsafeRawBufferPointer(rebasing: value[32...])) }
+            result = Result {
+                guard let value, value.count > RecordLayout.hashLength else { return try body(nil, nil) }
+                let hash = UnsafeRawBufferPointer(rebasing: value[0..<RecordLayout.hashLength])
+                guard RecordLayout.isCompact(value) else {
+                    return try body(hash, UnsafeRawBufferPointer(rebasing: value[RecordLayout.hashLength...]))
+                }
+                let previous = try storedHash(seq: seq - 1)
+                try previous.withUnsafeBytes { previous in
+                    try RecordLayout.expand(seq: seq, value: value, previousHash: previous, timestamps: &timestamps, into: &expanded)
+                }
+                return try expanded.withUnsafeBytes { try body(hash, $0) }
+            }
         }
         return try result.get()
+    }
+
+    /// The stored hash of record `seq` (32 zero bytes for seq 0, before the first record).
+    func storedHash(seq: UInt64) throws -> [UInt8] {
+        guard seq > 0 else { return LogHead.empty.hash }
+        return try transaction.withValue(databases.records, BigEndian.bytes(seq)) { value -> [UInt8]? in
+            guard let value, value.count > RecordLayout.hashLength else { return nil }
+            return Array(value[0..<RecordLayout.hashLength])
+        } ?? { throw LogError.recordMissing(seq) }()
     }
 
     /// Where `id` is stored, or `nil`.
     public func lookup(id: String) throws(LMDBError) -> IdEntry? {
         try transaction.withValue(databases.index, LogDatabases.Key.id(id)) { value in
+            guard databases.idEntriesHoldDigest else {
+                guard let value, value.count >= 8 else { return nil }
+                return IdEntry(seq: BigEndian.uint64(value[0..<8]), contentDigest: nil, tag: Array(value[8...]))
+            }
             guard let value, value.count >= 40 else { return nil }
             return IdEntry(seq: BigEndian.uint64(value[0..<8]), contentDigest: Array(value[8..<40]), tag: Array(value[40...]))
+        }
+    }
+
+    /// True when `content` (as given to ``append(id:stream:content:tag:)``) is what the id of
+    /// `entry` was stored with: by the digest kept in format-1 stores, else by comparing the
+    /// record's bytes after its header.
+    public func storedContent(of entry: IdEntry, equals content: [UInt8]) throws -> Bool {
+        if let digest = entry.contentDigest { return digest == Self.contentDigest(content) }
+        return try withRecord(seq: entry.seq) { canonical in
+            guard let canonical, let header = RecordHeader(parsing: Array(canonical)), content.first == UInt8(ascii: "{") else {
+                throw LogError.invalidContent
+            }
+            return canonical[header.contentOffset...].elementsEqual(content[1...])
         }
     }
 
@@ -116,18 +184,32 @@ public final class LogTransaction {
     public func records(from seq: UInt64, limit: Int) throws -> [StoredRecord] {
         var output: [StoredRecord] = []
         guard limit > 0 else { return output }
-        try transaction.scan(databases.records, from: BigEndian.bytes(max(seq, 1))) { key, value in
-            output.append(StoredRecord(seq: BigEndian.uint64(key), hash: Array(value[0..<32]), canonical: Array(value[32...])))
+        try forEachRecord(from: seq) { seq, hash, canonical in
+            output.append(StoredRecord(seq: seq, hash: Array(hash), canonical: Array(canonical)))
             return output.count < limit
         }
         return output
     }
 
-    /// Visits records from `seq` on, in log order, until `body` returns false.
+    /// Visits records from `seq` on, in log order, until `body` returns false. The buffers
+    /// are valid only inside `body`.
     public func forEachRecord(from seq: UInt64, _ body: (UInt64, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+        var previous: (seq: UInt64, hash: [UInt8])?
+        var timestamps = TimestampCache()
+        var expanded: [UInt8] = []
         try transaction.scan(databases.records, from: BigEndian.bytes(max(seq, 1))) { key, value in
-            guard value.count > 32 else { throw LogError.invalidContent }
-            return try body(BigEndian.uint64(key), UnsafeRawBufferPointer(rebasing: value[0..<32]), UnsafeRawBufferPointer(rebasing: value[32...]))
+            guard value.count > RecordLayout.hashLength else { throw LogError.invalidContent }
+            let seq = BigEndian.uint64(key)
+            let hash = UnsafeRawBufferPointer(rebasing: value[0..<RecordLayout.hashLength])
+            defer { previous = (seq, Array(hash)) }
+            guard RecordLayout.isCompact(value) else {
+                return try body(seq, hash, UnsafeRawBufferPointer(rebasing: value[RecordLayout.hashLength...]))
+            }
+            let previousHash = try previous.flatMap { $0.seq == seq - 1 ? $0.hash : nil } ?? storedHash(seq: seq - 1)
+            try previousHash.withUnsafeBytes { previousHash in
+                try RecordLayout.expand(seq: seq, value: value, previousHash: previousHash, timestamps: &timestamps, into: &expanded)
+            }
+            return try expanded.withUnsafeBytes { try body(seq, hash, $0) }
         }
     }
 
@@ -208,18 +290,23 @@ public final class LogTransaction {
             throw LogError.invalidContent
         }
         guard !stream.isEmpty, !stream.utf8.contains(0) else { throw LogError.invalidStreamKey }
-        if databases.indexed { guard try lookup(id: id) == nil else { throw LogError.idExists(id) } }
 
         let seq = head.seq + 1
+        if databases.indexed {
+            // The id first: MDB_NOOVERWRITE refuses a stored id before anything is written.
+            let entry = BigEndian.bytes(seq) + (databases.idEntriesHoldDigest ? Self.contentDigest(content) : []) + tag
+            guard try transaction.put(databases.index, LogDatabases.Key.id(id), entry, noOverwrite: true) else { throw LogError.idExists(id) }
+        }
         let recordedAt = max(recordedAtMilliseconds, head.recordedAtMilliseconds)
-        var canonical = RecordHeader.encode(seq: seq, recordedAt: Timestamp.format(millisecondsSinceEpoch: recordedAt), prevHashHex: head.hashHex)
+        var canonical = RecordHeader.encode(seq: seq, recordedAt: formattedTimestamp(recordedAt), prevHashHex: head.hashHex)
+        let headerLength = canonical.count
         canonical.append(contentsOf: content[1...])
         let hash = Digest.sha256(canonical)
 
         writeCount += 1
-        try transaction.put(databases.records, BigEndian.bytes(seq), hash + canonical, append: true)
+        let value = RecordLayout.compactValue(hash: hash, recordedAtMilliseconds: recordedAt, canonical: canonical, headerLength: headerLength)
+        try transaction.put(databases.records, BigEndian.bytes(seq), value, append: true)
         if databases.indexed {
-            try transaction.put(databases.index, LogDatabases.Key.id(id), BigEndian.bytes(seq) + Digest.sha256(content) + tag)
             try transaction.put(databases.index, LogDatabases.Key.stream(stream) + BigEndian.bytes(seq), [])
         }
         let newHead = LogHead(seq: seq, hash: hash, recordedAtMilliseconds: recordedAt)
@@ -229,6 +316,15 @@ public final class LogTransaction {
         // The access chain is not the writer's: it keeps its head as it goes.
         if !databases.indexed { try storeHead() }
         return StoredRecord(seq: seq, hash: hash, canonical: canonical)
+    }
+
+    /// `recordedAt` text of an instant; the instant is the same for a whole commit, so the
+    /// last one is kept.
+    private func formattedTimestamp(_ milliseconds: Int64) -> String {
+        if let last = lastTimestamp, last.milliseconds == milliseconds { return last.text }
+        let text = Timestamp.format(millisecondsSinceEpoch: milliseconds)
+        lastTimestamp = (milliseconds, text)
+        return text
     }
 
     /// Stores the head after appends; the writer calls it once per job, before committing.

@@ -41,32 +41,37 @@ extension LogStore {
             }
             var expected = first
             var failure: (UInt64, String)?
-            try log.forEachRecord(from: first) { seq, hash, canonical in
-                guard seq <= last else { return false }
-                guard seq == expected else {
-                    failure = (expected, "record missing (next present: \(seq))")
-                    return false
+            do {
+                try log.forEachRecord(from: first) { seq, hash, canonical in
+                    guard seq <= last else { return false }
+                    guard seq == expected else {
+                        failure = (expected, "record missing (next present: \(seq))")
+                        return false
+                    }
+                    let canonicalBytes = Array(canonical)
+                    guard let header = RecordHeader(parsing: canonicalBytes), header.seq == seq else {
+                        failure = (seq, "header does not name seq \(seq)")
+                        return false
+                    }
+                    guard header.prevHashHex == Hex.encode(previousHash) else {
+                        failure = (seq, "prevHash does not match the hash of seq \(seq - 1)")
+                        return false
+                    }
+                    let computed = Digest.sha256(canonicalBytes)
+                    guard computed.elementsEqual(hash) else {
+                        failure = (seq, "hash does not match the record's bytes")
+                        return false
+                    }
+                    previousHash = computed
+                    checked += 1
+                    bytes += canonicalBytes.count
+                    expected += 1
+                    if checked % 65_536 == 0 { progress?(seq) }
+                    return true
                 }
-                let canonicalBytes = Array(canonical)
-                guard let header = RecordHeader(parsing: canonicalBytes), header.seq == seq else {
-                    failure = (seq, "header does not name seq \(seq)")
-                    return false
-                }
-                guard header.prevHashHex == Hex.encode(previousHash) else {
-                    failure = (seq, "prevHash does not match the hash of seq \(seq - 1)")
-                    return false
-                }
-                let computed = Digest.sha256(canonicalBytes)
-                guard computed.elementsEqual(hash) else {
-                    failure = (seq, "hash does not match the record's bytes")
-                    return false
-                }
-                previousHash = computed
-                checked += 1
-                bytes += canonicalBytes.count
-                expected += 1
-                if checked % 65_536 == 0 { progress?(seq) }
-                return true
+            } catch let LogError.recordMissing(seq) {
+                // A compact record after a gap cannot be rebuilt: the gap is the damage.
+                failure = (seq, "record missing")
             }
             if let failure { return report(bad: failure.0, failure.1) }
             guard expected == last + 1 else { return report(bad: expected, "record missing") }

@@ -120,10 +120,12 @@ public struct LogHead: Sendable, Equatable {
     }
 }
 
-/// Where an id was stored, and the digest of its content (for idempotent re-submission).
+/// Where an id was stored (and, in format-1 stores, the digest of its content).
 public struct IdEntry: Sendable, Equatable {
     public let seq: UInt64
-    public let contentDigest: [UInt8]
+    /// SHA-256 of the appended content in format-1 stores; `nil` since (see
+    /// ``LogTransaction/storedContent(of:equals:)``).
+    public let contentDigest: [UInt8]?
     /// The bytes given as `tag` when it was appended.
     public let tag: [UInt8]
 }
@@ -145,11 +147,16 @@ public enum Hex {
 
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var output: [UInt8] = []
+        append(bytes, to: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Appends the hex digits of `bytes` to `output`.
+    static func append(_ bytes: some Sequence<UInt8>, to output: inout [UInt8]) {
         for byte in bytes {
             output.append(digits[Int(byte >> 4)])
             output.append(digits[Int(byte & 0x0F)])
         }
-        return String(decoding: output, as: UTF8.self)
     }
 }
 

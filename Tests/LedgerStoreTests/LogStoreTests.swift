@@ -142,6 +142,73 @@ func content(_ n: Int) -> [UInt8] { Array(#"{"n":\#(n),"text":"事件 \#(n)"}"#.
         #expect(try store.verify(from: 7).ok == true, "records after 6 still chain to the stored hash of 6")
     }
 
+    @Test func storesRecordsCompactAndRebuildsTheirHeaders() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try LogStore(directory: directory.path, mapSizeBytes: 64 << 20)
+        let writer = GroupCommitWriter(store: store, logger: logger, clock: { 1_700_000_000_000 })
+        let appended = try (1...5).map { n in try commit(writer) { try $0.append(id: "id-\(n)", stream: "s", content: content(n)) } }
+        writer.shutdown()
+        let transaction = try store.beginWrite(parent: nil)
+        defer { transaction.abort() }
+        for record in appended {
+            let value = try transaction.get(store.databases.records, BigEndian.bytes(record.seq))!
+            #expect(value[32] == RecordLayout.compactMarker)
+            #expect(value.count == 32 + 9 + record.canonical.count - record.header!.contentOffset, "no header kept")
+        }
+        #expect(try store.read { try $0.records(from: 1, limit: 10) } == appended)
+        #expect(try store.read { log in try log.withRecord(seq: 3) { Array($0!) } } == appended[2].canonical)
+        #expect(try store.read { try $0.records(from: 4, limit: 1) } == [appended[3]], "a scan from the middle finds the previous hash")
+    }
+
+    @Test func readsAndExtendsAFormatOneStore() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var appended: [StoredRecord] = []
+        do {
+            let store = try LogStore(directory: directory.path, mapSizeBytes: 64 << 20)
+            let writer = GroupCommitWriter(store: store, logger: logger)
+            appended = try (1...4).map { n in try commit(writer) { try $0.append(id: "id-\(n)", stream: "s", content: content(n)) } }
+            writer.shutdown()
+            // Rewrite it as the first format kept it: whole records, digests in id entries.
+            let transaction = try store.beginWrite(parent: nil)
+            try transaction.put(store.databases.index, LogDatabases.Key.format, Array("creditledger-log-1".utf8))
+            for (n, record) in zip(1..., appended) {
+                try transaction.put(store.databases.records, BigEndian.bytes(record.seq), record.hash + record.canonical)
+                let tag = try transaction.get(store.databases.index, LogDatabases.Key.id("id-\(n)"))![8...]
+                try transaction.put(store.databases.index, LogDatabases.Key.id("id-\(n)"), BigEndian.bytes(record.seq) + Digest.sha256(content(n)) + tag)
+            }
+            try transaction.commit()
+        }
+        let store = try LogStore(directory: directory.path, mapSizeBytes: 64 << 20)
+        #expect(store.databases.idEntriesHoldDigest)
+        #expect(try store.read { try $0.records(from: 1, limit: 10) } == appended)
+        let entry = try #require(try store.read { try $0.lookup(id: "id-2") })
+        #expect(entry.contentDigest == Digest.sha256(content(2)))
+        #expect(try store.read { try $0.storedContent(of: entry, equals: content(2)) })
+        #expect(try !store.read { try $0.storedContent(of: entry, equals: content(3)) })
+        // New appends: compact records after whole ones, id entries still with digests.
+        let writer = GroupCommitWriter(store: store, logger: logger)
+        defer { writer.shutdown() }
+        for n in 5...6 { _ = try commit(writer) { try $0.append(id: "id-\(n)", stream: "s", content: content(n)) } }
+        #expect(try store.read { try $0.lookup(id: "id-6")?.contentDigest } == Digest.sha256(content(6)))
+        #expect(try store.verify().ok)
+        #expect(try store.verify().checked == 6)
+    }
+
+    @Test func comparesAResubmissionWithTheStoredRecord() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try LogStore(directory: directory.path, mapSizeBytes: 64 << 20)
+        let writer = GroupCommitWriter(store: store, logger: logger)
+        defer { writer.shutdown() }
+        _ = try commit(writer) { try $0.append(id: "a", stream: "s", content: content(1)) }
+        let entry = try #require(try store.read { try $0.lookup(id: "a") })
+        #expect(entry.contentDigest == nil, "format 2 keeps no digest")
+        #expect(try store.read { try $0.storedContent(of: entry, equals: content(1)) })
+        #expect(try !store.read { try $0.storedContent(of: entry, equals: content(2)) })
+    }
+
     @Test func verifyFindsAMissingRecord() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
