@@ -35,29 +35,36 @@ extension Ledger {
     /// Runs in the writer's transaction, after the appends.
     /// - Parameter quality: the rules to find data-quality figures with (appends); `nil` when
     ///   catching up, which must not count an event twice.
-    static func updateProjections(_ events: [RecordedEvent], in log: LogTransaction, quality: RuleSet? = nil) throws {
+    ///   - cache: the decoded folds of recent entities, read instead of the stored bytes and
+    ///     given the folds written here (published when the transaction commits).
+    static func updateProjections(_ events: [RecordedEvent], in log: LogTransaction, quality: RuleSet? = nil, cache: FoldCache) throws {
         guard let first = events.first else { return }
         let viewsSeq = try log.viewsSeq()
         guard viewsSeq == first.seq - 1 else {
             throw LedgerError(.internal, "projections are derived up to seq \(viewsSeq), the commit starts at \(first.seq)")
         }
-        var folds: [String: EntityFold] = [:]
-        var counts: [String: UInt64] = [:]
+        var folds: [String: EntityFold] = Dictionary(minimumCapacity: events.count)
+        // Keyed by bytes: hashing a String that is not ASCII normalises it first.
+        var counts: [[UInt8]: UInt64] = [:]
         for recorded in events {
             let entity = recorded.event.entity
-            let stored = try folds[entity.code] ?? storedFold(entity.code, in: log)
+            // Taken out of `folds` (and the cache) so that `apply` changes the only copy.
+            var fold = try folds.removeValue(forKey: entity.code) ?? writerFold(entity.code, in: log, cache: cache) ?? EntityFold(entity: entity)
             if let rules = quality {
                 let recordedOn = Timestamp.parse(recorded.recordedAt).map { chinaDate(millisecondsSinceEpoch: $0) } ?? recorded.event.occurredOn
-                for finding in Quality.findings(for: recorded.event, recordedOn: recordedOn, fold: stored, rules: rules) {
-                    counts[Counters.quality(authority: recorded.event.authority, month: finding.month, metric: finding.metric), default: 0] += 1
+                for finding in Quality.findings(for: recorded.event, recordedOn: recordedOn, fold: fold, rules: rules) {
+                    counts[Array(Counters.quality(authority: recorded.event.authority, month: finding.month, metric: finding.metric).utf8), default: 0] += 1
                 }
             }
-            var fold = stored ?? EntityFold(entity: entity)
             fold.apply(recorded)
             folds[entity.code] = fold
         }
-        for (name, added) in counts { try log.increment(name, by: added) }
-        for (code, fold) in folds { try log.setView(code, fold.encoded) }
+        for (name, added) in counts { try log.increment(String(decoding: name, as: UTF8.self), by: added) }
+        for (code, fold) in folds {
+            let encoded = fold.encoded
+            try log.setView(code, encoded)
+            cache.wrote(fold, encodedCount: encoded.count, for: code, in: log)
+        }
         try log.setViewsSeq(events.last!.seq)
     }
 
@@ -65,6 +72,24 @@ extension Ledger {
     static func chinaDate(millisecondsSinceEpoch milliseconds: Int64) -> CivilDate {
         let shifted = milliseconds + 8 * 3_600_000
         return CivilDate(dayNumber: Int((shifted - ((shifted % 86_400_000) + 86_400_000) % 86_400_000) / 86_400_000))
+    }
+
+    /// The entity's fold as the writer's transaction sees it: from memory when there, else
+    /// the stored one. (Debug builds check that memory and store agree.)
+    static func writerFold(_ code: String, in log: LogTransaction, cache: FoldCache) throws -> EntityFold? {
+        guard let cached = cache.takeForWriting(code, in: log) else { return try storedFold(code, in: log) }
+        #if DEBUG
+            let storedBytes = try log.withView(code) { $0.map(Array.init) }
+            assert(storedBytes == cached.encoded, "the cached fold of \(code) is not the stored one")
+        #endif
+        return cached
+    }
+
+    /// The entity's fold in a read snapshot: from memory when the cached one ends at the
+    /// entity's last seq in `log`, else the stored one.
+    func snapshotFold(_ code: String, lastSeq: UInt64, in log: LogTransaction) throws -> EntityFold? {
+        if let cached = foldCache.committedFold(code), cached.lastSeq == lastSeq { return cached }
+        return try Self.storedFold(code, in: log)
     }
 
     /// The entity's stored projection, or `nil` when it has no events.
@@ -79,15 +104,16 @@ extension Ledger {
     public func catchUpProjections() throws -> Int {
         guard let writer else { return 0 }
         // Folds stored in another layout (an older version) are derived again.
-        try waitFor(writer) { log in
+        try waitFor(writer) { [foldCache] log in
             if try log.viewsFormat() != Self.viewsFormat {
                 try log.clearViews()
+                log.afterCommit { [foldCache] in foldCache.removeAll() }
                 try log.setViewsFormat(Self.viewsFormat)
             }
         }
         var folded = 0
         while true {
-            let (done, count) = try waitFor(writer) { log -> (Bool, Int) in
+            let (done, count) = try waitFor(writer) { [foldCache] log -> (Bool, Int) in
                 let from = try log.viewsSeq() + 1
                 guard from <= log.head.seq else { return (true, 0) }
                 var batch: [RecordedEvent] = []
@@ -95,7 +121,7 @@ extension Ledger {
                     batch.append(try Self.recordedEvent(seq: seq, canonical: canonical))
                     return batch.count < Self.catchUpEventsPerCommit
                 }
-                try Self.updateProjections(batch, in: log)
+                try Self.updateProjections(batch, in: log, cache: foldCache)
                 return (false, batch.count)
             }
             folded += count
@@ -107,7 +133,10 @@ extension Ledger {
     /// Drops every stored projection and derives them again from the log.
     public func rebuildProjections() throws -> Int {
         guard let writer else { throw LedgerError(.unavailable, "the ledger is open read-only") }
-        try waitFor(writer) { log in try log.clearViews() }
+        try waitFor(writer) { [foldCache] log in
+            try log.clearViews()
+            log.afterCommit { foldCache.removeAll() }
+        }
         return try catchUpProjections()
     }
 

@@ -31,7 +31,7 @@ extension Ledger {
         try store.read { log in
             guard try log.viewsSeq() == log.head.seq else { return nil }
             let bound = try log.resolve(knownAt)
-            let fold = try Self.storedFold(entity.code, in: log) ?? EntityFold(entity: entity)
+            let fold = try snapshotFold(entity.code, lastSeq: log.lastSeq(stream: entity.code), in: log) ?? EntityFold(entity: entity)
             guard fold.lastSeq <= bound, fold.latestOccurredOn.map({ $0 <= at }) ?? true else { return nil }
             return try finish(fold, at: at, knownAtSeq: bound, in: log)
         }
@@ -42,7 +42,7 @@ extension Ledger {
         try fold.state(at: at, knownAtSeq: knownAtSeq, rules: rules) { seq in
             try log.withRecord(seq: seq) { canonical in
                 guard let canonical else { throw LedgerError(.internal, "a projection names missing seq \(seq)") }
-                return try Self.recordedEvent(seq: seq, canonical: canonical).event.body
+                return try Self.body(seq: seq, canonical: canonical)
             }
         }
     }
@@ -50,6 +50,14 @@ extension Ledger {
     /// The last millisecond of `date` in UTC+8.
     static func endOfDayChinaMilliseconds(_ date: CivilDate) -> Int64 {
         Int64(date.adding(days: 1).dayNumber) * 86_400_000 - 8 * 3_600_000 - 1
+    }
+
+    /// The `body` of a stored record (parsed, not checked again: it was at append).
+    static func body(seq: UInt64, canonical: some Collection<UInt8>) throws -> JSONValue {
+        let value: JSONValue
+        do { value = try JSONParser.parse(canonical) } catch { throw LedgerError(.internal, "stored record \(seq) does not read back: \(error)") }
+        guard let body = value["body"] else { throw LedgerError(.internal, "stored record \(seq) has no body") }
+        return body
     }
 
     static func recordedEvent(_ record: StoredRecord) throws -> RecordedEvent {

@@ -29,7 +29,10 @@ public final class Ledger: Sendable {
     /// Milliseconds since the epoch: `recordedAt`, and the month of a refusal.
     let now: @Sendable () -> Int64
     let rejections = RejectionTally()
-    let checkCache = CheckFactsCache()
+    /// `check`'s facts of recent entities (``checkFacts(of:at:)``).
+    let checkCache = RecentCache<CheckCacheEntry>(budgetBytes: 64 << 20)
+    /// Recent entities' folds as committed (``writerFold(_:in:cache:)``, ``snapshotFold(_:lastSeq:in:)``).
+    let foldCache = FoldCache()
 
     /// Opens the ledger in `directory`.
     /// - Parameters:
@@ -93,15 +96,10 @@ public final class Ledger: Sendable {
         guard events.count <= Self.maximumEventsPerAppend else {
             return completion(.failure(LedgerError(.tooLarge, "at most \(Self.maximumEventsPerAppend) events per append", field: "events")))
         }
-        var prepared: [PreparedEvent] = []
-        prepared.reserveCapacity(events.count)
-        for (index, value) in events.enumerated() {
-            do {
-                let (event, warnings) = try envelope.validate(value)
-                prepared.append(PreparedEvent(event: event, content: event.canonicalContent(), warnings: warnings))
-            } catch {
-                return completion(.failure(error.prefixed("events[\(index)]")))
-            }
+        let prepared: [PreparedEvent]
+        switch prepare(events) {
+        case let .success(events): prepared = events
+        case let .failure(error): return completion(.failure(error))
         }
         var versions: [(EntityCode, Int64)] = []
         for (entity, count) in expectedVersion {
@@ -116,7 +114,7 @@ public final class Ledger: Sendable {
         do {
             try writer.submit(
                 weight: batch.count,
-                apply: { [rules] log in try Self.apply(batch, expected: expected, rules: rules, to: log) },
+                apply: { [rules, foldCache] log in try Self.apply(batch, expected: expected, rules: rules, foldCache: foldCache, to: log) },
                 completion: { result in
                     completion(result.mapError { error in
                         switch error {
@@ -131,6 +129,52 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// Events per thread above which ``prepare(_:)`` splits a request over threads.
+    static let preparedEventsPerThread = 128
+
+    /// Validates and encodes a request's events; a large request is split over up to
+    /// `activeProcessorCount` threads (a batch of 1000 waits for this before the writer's
+    /// turn). The error is the first invalid event's, as if checked in order.
+    func prepare(_ events: [JSONValue]) -> Result<[PreparedEvent], LedgerError> {
+        let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, events.count / Self.preparedEventsPerThread))
+        let chunkSize = (events.count + threads - 1) / threads
+        let chunks: [Range<Int>] = stride(from: 0, to: events.count, by: chunkSize).map { $0..<min($0 + chunkSize, events.count) }
+        let prepareChunk: @Sendable (Range<Int>) -> Result<[PreparedEvent], LedgerError> = { [envelope] range in
+            var prepared: [PreparedEvent] = []
+            prepared.reserveCapacity(range.count)
+            for index in range {
+                do throws(LedgerError) {
+                    let (event, warnings) = try envelope.validate(events[index])
+                        prepared.append(PreparedEvent(event: event, content: event.canonicalContent(), warnings: warnings))
+                } catch {
+                    return .failure(error.prefixed("events[\(index)]"))
+                }
+            }
+            return .success(prepared)
+        }
+        guard chunks.count > 1 else { return prepareChunk(0..<events.count) }
+        let results = ChunkResults(count: chunks.count)
+        DispatchQueue.concurrentPerform(iterations: chunks.count) { chunk in results.set(chunk, prepareChunk(chunks[chunk])) }
+        var prepared: [PreparedEvent] = []
+        prepared.reserveCapacity(events.count)
+        for result in results.all() {
+            switch result {
+            case let .success(part): prepared += part
+            case let .failure(error): return .failure(error)
+            }
+        }
+        return .success(prepared)
+    }
+
+    /// The chunks' results of ``prepare(_:)``, each set once by its thread.
+    private final class ChunkResults: @unchecked Sendable {
+        private let lock = NSLock()
+        private var results: [Result<[PreparedEvent], LedgerError>?]
+        init(count: Int) { results = Array(repeating: nil, count: count) }
+        func set(_ index: Int, _ result: Result<[PreparedEvent], LedgerError>) { lock.withLock { results[index] = result } }
+        func all() -> [Result<[PreparedEvent], LedgerError>] { lock.withLock { results.map { $0! } } }
+    }
+
     struct PreparedEvent: Sendable {
         let event: CreditEvent
         let content: [UInt8]
@@ -139,7 +183,9 @@ public final class Ledger: Sendable {
 
     /// Runs on the writer thread inside the commit's transaction. Every check comes
     /// before the first write, so a request that fails leaves nothing behind.
-    static func apply(_ batch: [PreparedEvent], expected: [(EntityCode, Int64)], rules: RuleSet, to log: LogTransaction) throws -> AppendResult {
+    static func apply(
+        _ batch: [PreparedEvent], expected: [(EntityCode, Int64)], rules: RuleSet, foldCache: FoldCache, to log: LogTransaction
+    ) throws -> AppendResult {
         for (entity, count) in expected {
             let actual = try log.seqs(stream: entity.code).count
             guard actual == count else {
@@ -147,19 +193,19 @@ public final class Ledger: Sendable {
             }
         }
         // Phase 1: checks. `earlier` holds this request's new events, which later ones may reference.
-        var earlier: [String: IdTag] = [:]
+        var earlier: [String: IdTag] = Dictionary(minimumCapacity: batch.count)
         var duplicates: [Int: StoredRecord] = [:]
         var warnings: [Int: [String]] = [:]
         var histories: [String: [RecordedEvent]] = [:]
         /// This request's events so far, per entity (a later event's admission sees them).
-        var batchEvents: [String: [RecordedEvent]] = [:]
+        var batchEvents: [String: [RecordedEvent]] = Dictionary(minimumCapacity: batch.count)
         for (index, item) in batch.enumerated() {
             let event = item.event
             guard earlier[event.eventId] == nil else {
                 throw LedgerError(.invalidField, "eventId '\(event.eventId)' appears twice in this request", field: "events[\(index)].eventId")
             }
             if let existing = try log.lookup(id: event.eventId) {
-                guard existing.contentDigest == LogTransaction.contentDigest(item.content) else {
+                guard try log.storedContent(of: existing, equals: item.content) else {
                     throw LedgerError(.conflict, "eventId '\(event.eventId)' is stored (seq \(existing.seq)) with different content", field: "events[\(index)].eventId")
                 }
                 guard let record = try log.record(seq: existing.seq) else {
@@ -223,7 +269,7 @@ public final class Ledger: Sendable {
                 hashHex: record.hashHex, duplicate: false, warnings: item.warnings + (warnings[index] ?? [])))
         }
         for (name, added) in counts { try log.increment(name, by: added) }
-        try updateProjections(newEvents, in: log, quality: rules)
+        try updateProjections(newEvents, in: log, quality: rules, cache: foldCache)
         return AppendResult(appended: appended)
     }
 }
@@ -238,7 +284,14 @@ struct IdTag {
         self.entity = entity
     }
 
+    /// Reads a tag: one byte naming the kind (its place in ``codes``, from 1), then the
+    /// entity; or, as written before, the kind's name, a NUL byte and the entity.
     init?(_ bytes: [UInt8]) {
+        if let first = bytes.first, first >= 1, Int(first) <= Self.codes.count {
+            kind = Self.codes[Int(first) - 1]
+            entity = String(decoding: bytes[1...], as: UTF8.self)
+            return
+        }
         guard let separator = bytes.firstIndex(of: 0),
             let kind = EventKind(rawValue: String(decoding: bytes[..<separator], as: UTF8.self))
         else { return nil }
@@ -246,7 +299,22 @@ struct IdTag {
         self.entity = String(decoding: bytes[(separator + 1)...], as: UTF8.self)
     }
 
-    var bytes: [UInt8] { Array(kind.rawValue.utf8) + [0] + Array(entity.utf8) }
+    var bytes: [UInt8] { [Self.code[kind]!] + Array(entity.utf8) }
+
+    /// The kinds in the order of their one-byte codes. Stored in every id entry: append new
+    /// kinds at the end, never reorder. Codes stay below 0x20, so they never read as the
+    /// first letter of an older tag's kind name.
+    static let codes: [EventKind] = [
+        .entityProfiled, .entityDeregistered, .licenseGranted, .licenseEnded, .penaltyImposed, .penaltyFulfilled,
+        .adminAction, .commitmentMade, .commitmentFulfilled, .commitmentBreached, .listEntered, .listExited,
+        .warningIssued, .interviewRecorded, .banImposed, .banLifted, .objectionFiled, .objectionResolved,
+        .recordCorrected, .recordRevoked, .repairApplied, .repairAccepted, .repairGranted, .repairRejected,
+        .repairRevoked, .gradeAssessed,
+    ]
+    static let code: [EventKind: UInt8] = {
+        precondition(Set(codes).count == EventKind.allCases.count && codes.count < 0x20, "every kind has one code")
+        return Dictionary(uniqueKeysWithValues: codes.enumerated().map { ($1, UInt8($0 + 1)) })
+    }()
 }
 
 /// Names of the counters the ledger keeps in step with the log.

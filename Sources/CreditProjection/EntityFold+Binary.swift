@@ -230,8 +230,14 @@ private struct FoldBinaryReader {
         let count = Int(try number())
         guard count <= bytes.count - index else { throw damaged("a string runs past the end") }
         defer { index += count }
-        guard let text = String(validating: bytes[index..<(index + count)], as: UTF8.self) else { throw damaged("a string is not UTF-8") }
-        return text
+        let start = index
+        return try bytes.withUnsafeBufferPointer { all in
+            let slice = UnsafeBufferPointer(rebasing: all[start..<(start + count)])
+            // ASCII needs no validation (which costs a generic metadata lookup per string).
+            if !slice.contains(where: { $0 >= 0x80 }) { return String(decoding: slice, as: UTF8.self) }
+            guard let text = String(validating: slice, as: UTF8.self) else { throw damaged("a string is not UTF-8") }
+            return text
+        }
     }
 
     mutating func optionalDate() throws -> CivilDate? {

@@ -28,7 +28,18 @@ public enum Quality {
     /// The channel whose deadline applies to a record of `authority`: GSXT's 20 working days
     /// for market regulators' (市场监督管理) records, 双公示's 7 otherwise (README §19).
     public static func publicationChannel(authority: String) -> Channel {
-        authority.contains("市场监督管理") || authority.contains("市场监管") ? .gsxt : .creditchina
+        containsBytes(authority, "市场监督管理") || containsBytes(authority, "市场监管") ? .gsxt : .creditchina
+    }
+
+    /// A byte search: UTF-8 substrings match exactly where their code points do, with no
+    /// Foundation bridging (``String/contains(_:)`` goes through NSString here).
+    static func containsBytes(_ text: String, _ part: String) -> Bool {
+        let haystack = Array(text.utf8), needle = Array(part.utf8)
+        guard !needle.isEmpty, haystack.count >= needle.count else { return needle.isEmpty }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if haystack[start..<(start + needle.count)].elementsEqual(needle) { return true }
+        }
+        return false
     }
 
     /// What `event`, recorded on `recordedOn` (China date), says about its authority.

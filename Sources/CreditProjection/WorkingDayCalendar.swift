@@ -8,10 +8,12 @@ import LedgerJSON
 /// A computation that needs a year with no published calendar is `calendarUnknown`, never
 /// guessed (domain.md §3).
 public struct WorkingDayCalendar: Sendable {
-    let offDays: Set<Int>
-    let workDays: Set<Int>
     /// The years with a published calendar.
     public let knownYears: ClosedRange<Int>
+    /// The day numbers of the known years.
+    let knownDayNumbers: ClosedRange<Int>
+    /// Whether each day of the known years is a working day, from the first one on.
+    let workingFlags: [Bool]
 
     /// A deadline, or the word that the calendar does not reach it.
     public enum Deadline: Sendable, Equatable {
@@ -49,30 +51,36 @@ public struct WorkingDayCalendar: Sendable {
         guard yearNumbers.last! - yearNumbers.first! + 1 == yearNumbers.count else {
             throw LoadError(description: "\(path): the years must be consecutive")
         }
-        self.offDays = offDays
-        self.workDays = workDays
         self.knownYears = yearNumbers.first!...yearNumbers.last!
+        let known = CivilDate(year: yearNumbers.first!, month: 1, day: 1)!.dayNumber...CivilDate(year: yearNumbers.last!, month: 12, day: 31)!.dayNumber
+        self.knownDayNumbers = known
+        self.workingFlags = known.map { number in
+            if workDays.contains(number) { return true }
+            if offDays.contains(number) { return false }
+            let weekday = ((number + 3) % 7 + 7) % 7 + 1  // 1970-01-01 was a Thursday
+            return weekday <= 5
+        }
     }
 
     /// True when `date` is a working day; `nil` outside the known years.
-    public func isWorkingDay(_ date: CivilDate) -> Bool? {
-        guard knownYears.contains(date.year) else { return nil }
-        let number = date.dayNumber
-        if workDays.contains(number) { return true }
-        if offDays.contains(number) { return false }
-        return date.weekday <= 5
+    public func isWorkingDay(_ date: CivilDate) -> Bool? { isWorkingDay(dayNumber: date.dayNumber) }
+
+    /// The same for a day number (``CivilDate/dayNumber``).
+    func isWorkingDay(dayNumber number: Int) -> Bool? {
+        guard knownDayNumbers.contains(number) else { return nil }
+        return workingFlags[number - knownDayNumbers.lowerBound]
     }
 
     /// The `count`th working day after `date` (`date` itself is not counted).
     public func adding(workingDays count: Int, to date: CivilDate) -> Deadline {
         precondition(count >= 0)
-        var current = date
+        var current = date.dayNumber
         var remaining = count
         while remaining > 0 {
-            current = current.adding(days: 1)
-            guard let working = isWorkingDay(current) else { return .calendarUnknown }
+            current += 1
+            guard let working = isWorkingDay(dayNumber: current) else { return .calendarUnknown }
             if working { remaining -= 1 }
         }
-        return .date(current)
+        return .date(CivilDate(dayNumber: current))
     }
 }

@@ -10,7 +10,7 @@ public enum CanonicalJSON {
     /// The canonical bytes of `value`.
     public static func encode(_ value: JSONValue) -> [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(256)
+        output.reserveCapacity(1024)
         append(value, to: &output)
         return output
     }
@@ -37,14 +37,27 @@ public enum CanonicalJSON {
             output.append(UInt8(ascii: "]"))
         case let .object(members):
             output.append(UInt8(ascii: "{"))
-            let sorted = members.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
-            for (offset, member) in sorted.enumerated() {
+            func precedes(_ a: (String, JSONValue), _ b: (String, JSONValue)) -> Bool { bytesPrecede(a.0, b.0) }
+            // Members parsed from canonical bytes are in order already: no sorted copy then.
+            let inOrder = members.indices.dropFirst().allSatisfy { precedes(members[$0 - 1], members[$0]) }
+            for (offset, member) in (inOrder ? members : members.sorted(by: precedes)).enumerated() {
                 if offset > 0 { output.append(UInt8(ascii: ",")) }
                 appendString(member.0, to: &output)
                 output.append(UInt8(ascii: ":"))
                 append(member.1, to: &output)
             }
             output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// True when `a`'s UTF-8 bytes sort before `b`'s (the canonical member order).
+    static func bytesPrecede(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                for index in 0..<min(x.count, y.count) where x[index] != y[index] { return x[index] < y[index] }
+                return x.count < y.count
+            }
         }
     }
 

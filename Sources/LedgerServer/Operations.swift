@@ -1,6 +1,7 @@
 import CreditDomain
 import CreditLedger
 import CreditProjection
+import Dispatch
 import LedgerJSON
 import LedgerProtocol
 import LedgerStore
@@ -52,7 +53,10 @@ struct Operations: Sendable {
         // connection must see it (the append commits in the same or an earlier commit).
         ledger.recordAccess(OpAccess.record(request, caller: caller)) { result in
             switch result {
-            case .success: completion(answer(request))
+            case .success:
+                // Not on the thread that reported the commit (it flushes the next one): on
+                // any core free, so that pipelined reads of one connection run side by side.
+                DispatchQueue.global().async { completion(answer(request)) }
             case let .failure(error): completion(failureAnswer(id: request.id, error: error))
             }
         }
