@@ -146,7 +146,7 @@ extension Ledger {
     ///
     /// The digests are SHA-256 over, for every entity in key order, its code, a NUL byte
     /// and the SHA-256 of its projection's bytes.
-    public func verifyProjections(workers: Int = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))) throws -> RebuildReport {
+    public func verifyProjections(workers: Int = min(4, max(1, Ledger.processorCount))) throws -> RebuildReport {
         precondition(workers >= 1)
         let started = DispatchTime.now()
         let snapshots = try consistentSnapshots(workers)

@@ -131,12 +131,14 @@ public final class Ledger: Sendable {
 
     /// Events per thread above which ``prepare(_:)`` splits a request over threads.
     static let preparedEventsPerThread = 128
+    /// Read once: Foundation reads the cgroup files for it on every call.
+    public static let processorCount = ProcessInfo.processInfo.activeProcessorCount
 
     /// Validates and encodes a request's events; a large request is split over up to
     /// `activeProcessorCount` threads (a batch of 1000 waits for this before the writer's
     /// turn). The error is the first invalid event's, as if checked in order.
     func prepare(_ events: [JSONValue]) -> Result<[PreparedEvent], LedgerError> {
-        let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, events.count / Self.preparedEventsPerThread))
+        let threads = max(1, min(Self.processorCount, events.count / Self.preparedEventsPerThread))
         let chunkSize = (events.count + threads - 1) / threads
         let chunks: [Range<Int>] = stride(from: 0, to: events.count, by: chunkSize).map { $0..<min($0 + chunkSize, events.count) }
         let prepareChunk: @Sendable (Range<Int>) -> Result<[PreparedEvent], LedgerError> = { [envelope] range in
@@ -145,7 +147,7 @@ public final class Ledger: Sendable {
             for index in range {
                 do throws(LedgerError) {
                     let (event, warnings) = try envelope.validate(events[index])
-                        prepared.append(PreparedEvent(event: event, content: event.canonicalContent(), warnings: warnings))
+                    prepared.append(PreparedEvent(event: event, content: event.canonicalContent(), warnings: warnings))
                 } catch {
                     return .failure(error.prefixed("events[\(index)]"))
                 }
