@@ -12,7 +12,7 @@ import LedgerStore
 /// last seq in its own snapshot.
 final class FoldCache: @unchecked Sendable {
     /// The most memory the committed folds hold, by estimate (``estimatedBytes(_:encodedCount:)``).
-    static let budgetBytes = 128 << 20
+    static let budgetBytes = 64 << 20
 
     private let committed = RecentCache<EntityFold>(budgetBytes: FoldCache.budgetBytes)
     private let lock = NSLock()

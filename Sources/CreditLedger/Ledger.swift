@@ -30,7 +30,7 @@ public final class Ledger: Sendable {
     let now: @Sendable () -> Int64
     let rejections = RejectionTally()
     /// `check`'s facts of recent entities (``checkFacts(of:at:)``).
-    let checkCache = RecentCache<CheckCacheEntry>(budgetBytes: 64 << 20)
+    let checkCache = RecentCache<CheckCacheEntry>(budgetBytes: 32 << 20)
     /// Recent entities' folds as committed (``writerFold(_:in:cache:)``, ``snapshotFold(_:lastSeq:in:)``).
     let foldCache = FoldCache()
 
