@@ -196,6 +196,33 @@ func content(_ n: Int) -> [UInt8] { Array(#"{"n":\#(n),"text":"事件 \#(n)"}"#.
         #expect(try store.verify().checked == 6)
     }
 
+    @Test func actionsAfterCommitRunOnlyForCommittedTransactions() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try LogStore(directory: directory.path, mapSizeBytes: 64 << 20)
+        let writer = GroupCommitWriter(store: store, logger: logger)
+        defer { writer.shutdown() }
+        final class Runs: @unchecked Sendable {
+            let lock = NSLock()
+            var names: [String] = []
+            func add(_ name: String) { lock.withLock { names.append(name) } }
+        }
+        let runs = Runs()
+        _ = try commit(writer) { log in
+            log.afterCommit { runs.add("committed") }
+            return try log.append(id: "a", stream: "s", content: content(1))
+        }
+        // A job that writes, then fails: its transaction is dropped, its action never runs.
+        #expect(throws: LogError.idExists("a")) {
+            try commit(writer) { log in
+                log.afterCommit { runs.add("dropped") }
+                _ = try log.append(id: "b", stream: "s", content: content(2))
+                return try log.append(id: "a", stream: "s", content: content(3))
+            }
+        }
+        #expect(runs.lock.withLock { runs.names } == ["committed"])
+    }
+
     @Test func comparesAResubmissionWithTheStoredRecord() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
