@@ -37,11 +37,20 @@ extension Ledger {
     ///   catching up, which must not count an event twice.
     ///   - cache: the decoded folds of recent entities, read instead of the stored bytes and
     ///     given the folds written here (published when the transaction commits).
+    ///
+    /// While the stored projections lag behind the log (a `rebuild` or a start-up catch-up is
+    /// folding it again, one commit at a time), appends leave them to that catch-up, which
+    /// folds every event up to the head; readers replay meanwhile. Quality is still counted
+    /// here, with the entity's fold replayed from the log.
     static func updateProjections(_ events: [RecordedEvent], in log: LogTransaction, quality: RuleSet? = nil, cache: FoldCache) throws {
         guard let first = events.first else { return }
         let viewsSeq = try log.viewsSeq()
-        guard viewsSeq == first.seq - 1 else {
-            throw LedgerError(.internal, "projections are derived up to seq \(viewsSeq), the commit starts at \(first.seq)")
+        guard viewsSeq <= first.seq - 1 else {
+            throw LedgerError(.internal, "projections are derived up to seq \(viewsSeq), past the commit's first seq \(first.seq)")
+        }
+        let catchingUp = viewsSeq < first.seq - 1
+        if catchingUp && quality == nil {
+            throw LedgerError(.internal, "projections are derived up to seq \(viewsSeq), the catch-up starts at \(first.seq)")
         }
         var folds: [String: EntityFold] = Dictionary(minimumCapacity: events.count)
         // Keyed by bytes: hashing a String that is not ASCII normalises it first.
@@ -49,7 +58,10 @@ extension Ledger {
         for recorded in events {
             let entity = recorded.event.entity
             // Taken out of `folds` (and the cache) so that `apply` changes the only copy.
-            var fold = try folds.removeValue(forKey: entity.code) ?? writerFold(entity.code, in: log, cache: cache) ?? EntityFold(entity: entity)
+            var fold =
+                try folds.removeValue(forKey: entity.code)
+                ?? (catchingUp ? replayedFold(entity, before: recorded.seq, in: log) : writerFold(entity.code, in: log, cache: cache))
+                ?? EntityFold(entity: entity)
             if let rules = quality {
                 let recordedOn = Timestamp.parse(recorded.recordedAt).map { chinaDate(millisecondsSinceEpoch: $0) } ?? recorded.event.occurredOn
                 for finding in Quality.findings(for: recorded.event, recordedOn: recordedOn, fold: fold, rules: rules) {
@@ -60,6 +72,7 @@ extension Ledger {
             folds[entity.code] = fold
         }
         for (name, added) in counts { try log.increment(String(decoding: name, as: UTF8.self), by: added) }
+        guard !catchingUp else { return }
         for (code, fold) in folds {
             let encoded = fold.encoded
             try log.setView(code, encoded)
@@ -72,6 +85,19 @@ extension Ledger {
     static func chinaDate(millisecondsSinceEpoch milliseconds: Int64) -> CivilDate {
         let shifted = milliseconds + 8 * 3_600_000
         return CivilDate(dayNumber: Int((shifted - ((shifted % 86_400_000) + 86_400_000) % 86_400_000) / 86_400_000))
+    }
+
+    /// The entity's fold of its events before `seq`, replayed from the log (while the stored
+    /// projections are being derived again).
+    static func replayedFold(_ entity: EntityCode, before seq: UInt64, in log: LogTransaction) throws -> EntityFold? {
+        let seqs = try log.seqs(stream: entity.code, upTo: seq - 1)
+        guard !seqs.isEmpty else { return nil }
+        var fold = EntityFold(entity: entity)
+        for earlier in seqs {
+            guard let record = try log.record(seq: earlier) else { throw LedgerError(.internal, "index names missing seq \(earlier)") }
+            fold.apply(try recordedEvent(record))
+        }
+        return fold
     }
 
     /// The entity's fold as the writer's transaction sees it: from memory when there, else
@@ -106,8 +132,7 @@ extension Ledger {
         // Folds stored in another layout (an older version) are derived again.
         try waitFor(writer) { [foldCache] log in
             if try log.viewsFormat() != Self.viewsFormat {
-                try log.clearViews()
-                log.afterCommit { [foldCache] in foldCache.removeAll() }
+                try Self.dropProjections(in: log, cache: foldCache)
                 try log.setViewsFormat(Self.viewsFormat)
             }
         }
@@ -133,11 +158,15 @@ extension Ledger {
     /// Drops every stored projection and derives them again from the log.
     public func rebuildProjections() throws -> Int {
         guard let writer else { throw LedgerError(.unavailable, "the ledger is open read-only") }
-        try waitFor(writer) { [foldCache] log in
-            try log.clearViews()
-            log.afterCommit { foldCache.removeAll() }
-        }
+        try waitFor(writer) { [foldCache] log in try Self.dropProjections(in: log, cache: foldCache) }
         return try catchUpProjections()
+    }
+
+    /// Drops every stored projection, and the decoded ones with them once `log` commits.
+    /// Appends go on meanwhile (``updateProjections(_:in:quality:cache:)``).
+    static func dropProjections(in log: LogTransaction, cache: FoldCache) throws {
+        try log.clearViews()
+        log.afterCommit { cache.removeAll() }
     }
 
     /// Rebuilds every entity's projection from the log alone and compares each with the

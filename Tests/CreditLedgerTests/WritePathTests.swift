@@ -1,4 +1,5 @@
 import CreditDomain
+import CreditProjection
 import Foundation
 import LedgerJSON
 import Testing
@@ -41,6 +42,29 @@ import Testing
         }
         let report = try fixture.ledger.verifyProjections()
         #expect(report.identical)
+    }
+
+    @Test func appendsGoOnWhileTheProjectionsAreDerivedAgain() throws {
+        let lagging = try LedgerFixture(), steady = try LedgerFixture()
+        let before: [JSONValue] = [penalty("p-1"), licence("l-1")]
+        let during: [JSONValue] = [penalty("p-2"), event("f-2", "penalty.fulfilled", refs: ["p-2"], body: [:]), penalty("p-3", entity: orgB)]
+        for fixture in [lagging, steady] { _ = try fixture.append(before).get() }
+        // A rebuild's first step: the stored projections dropped; its catch-up not yet run.
+        let writer = try #require(lagging.ledger.writer)
+        try lagging.ledger.waitFor(writer) { [cache = lagging.ledger.foldCache] log in try Ledger.dropProjections(in: log, cache: cache) }
+        for fixture in [lagging, steady] { #expect(try fixture.append(during).get().appended.map(\.seq) == [3, 4, 5]) }
+        // Readers replay meanwhile and see the same answer.
+        let at = try #require(CivilDate("2026-01-01"))
+        let code = try EntityCode(validating: orgA)
+        #expect(
+            CanonicalJSON.encode(try lagging.ledger.state(of: code, at: at, knownAt: .bound(.head)).statusJSON())
+                == CanonicalJSON.encode(try steady.ledger.state(of: code, at: at, knownAt: .bound(.head)).statusJSON()))
+        #expect(try lagging.ledger.catchUpProjections() == 5)
+        let rebuilt = try lagging.ledger.verifyProjections(), reference = try steady.ledger.verifyProjections()
+        #expect(rebuilt.identical && rebuilt.storedDigest == reference.storedDigest)
+        // Quality was counted once per event, as without the lag.
+        let counters = { (fixture: LedgerFixture) in try fixture.ledger.store.read { try $0.counters(prefix: Counters.qualityPrefix) } }
+        #expect(try counters(lagging).map { "\($0)=\($1)" }.sorted() == counters(steady).map { "\($0)=\($1)" }.sorted())
     }
 
     @Test func kindTagsReadInBothLayouts() throws {
