@@ -93,10 +93,7 @@ extension Ledger {
         let seqs = try log.seqs(stream: entity.code, upTo: seq - 1)
         guard !seqs.isEmpty else { return nil }
         var fold = EntityFold(entity: entity)
-        for earlier in seqs {
-            guard let record = try log.record(seq: earlier) else { throw LedgerError(.internal, "index names missing seq \(earlier)") }
-            fold.apply(try recordedEvent(record))
-        }
+        for earlier in seqs { fold.apply(try storedEvent(seq: earlier, in: log)) }
         return fold
     }
 
@@ -247,13 +244,7 @@ extension Ledger {
             guard order % workers == worker else { return true }
             guard let entity = try? EntityCode(validating: code) else { throw LedgerError(.internal, "stream '\(code)' is not an entity code") }
             var fold = EntityFold(entity: entity)
-            for seq in seqs {
-                let event = try log.withRecord(seq: seq) { canonical -> RecordedEvent in
-                    guard let canonical else { throw LedgerError(.internal, "index names missing seq \(seq)") }
-                    return try recordedEvent(seq: seq, canonical: canonical)
-                }
-                fold.apply(event)
-            }
+            for seq in seqs { fold.apply(try storedEvent(seq: seq, in: log)) }
             let rebuiltHash = Array(SHA256.hash(data: fold.encoded))
             let storedHash = try log.withView(code) { view in view.map { Array(SHA256.hash(data: $0)) } }
             checks.append(EntityCheck(order: order, code: code, events: seqs.count, rebuiltHash: rebuiltHash, storedHash: storedHash))

@@ -60,6 +60,23 @@ extension Ledger {
         return body
     }
 
+    /// The stored event at `seq`, read without rebuilding its record's header.
+    static func storedEvent(seq: UInt64, in log: LogTransaction) throws -> RecordedEvent {
+        let event = try log.withRecordContent(seq: seq) { recordedAt, content in try recordedEvent(seq: seq, recordedAt: recordedAt, content: content) }
+        guard let event else { throw LedgerError(.internal, "index names missing seq \(seq)") }
+        return event
+    }
+
+    /// A stored event from its content (``LogTransaction/withRecordContent(seq:_:)``).
+    static func recordedEvent(seq: UInt64, recordedAt milliseconds: Int64, content: [UInt8]) throws -> RecordedEvent {
+        do {
+            let event = try CreditEvent(stored: try JSONParser.parse(content))
+            return RecordedEvent(seq: seq, recordedAt: Timestamp.format(millisecondsSinceEpoch: milliseconds), event: event)
+        } catch {
+            throw LedgerError(.internal, "stored record \(seq) does not read back: \(error)")
+        }
+    }
+
     static func recordedEvent(_ record: StoredRecord) throws -> RecordedEvent {
         try recordedEvent(seq: record.seq, canonical: record.canonical)
     }

@@ -233,8 +233,7 @@ public final class Ledger: Sendable {
             if AdmissionRules.stateDependentKinds.contains(event.kind) {
                 // The entity's events so far: the log's, then this request's earlier ones.
                 let history = try histories[event.entity.code] ?? (log.seqs(stream: event.entity.code).map { seq in
-                    guard let record = try log.record(seq: seq) else { throw LedgerError(.internal, "index names missing seq \(seq)") }
-                    return try recordedEvent(record)
+                    try storedEvent(seq: seq, in: log)
                 } + (batchEvents[event.entity.code] ?? []))
                 do {
                     warnings[index] = try AdmissionRules.check(event, history: history, rules: rules)

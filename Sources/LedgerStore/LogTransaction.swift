@@ -127,7 +127,6 @@ public final class LogTransaction {
     /// Calls `body` with the hash and canonical bytes of the record at `seq`, or two `nil`s.
     private func withStoredRecord<R>(seq: UInt64, _ body: (UnsafeRawBufferPointer?, UnsafeRawBufferPointer?) throws -> R) throws -> R {
         var result: Result<R, Error>!
-        var timestamps = TimestampCache()
         var expanded: [UInt8] = []
         try transaction.withValue(databases.records, BigEndian.bytes(seq)) { value in
             result = Result {
@@ -138,12 +137,35 @@ public final class LogTransaction {
                 }
                 let previous = try storedHash(seq: seq - 1)
                 try previous.withUnsafeBytes { previous in
-                    try RecordLayout.expand(seq: seq, value: value, previousHash: previous, timestamps: &timestamps, into: &expanded)
+                    try RecordLayout.expand(seq: seq, value: value, previousHash: previous, into: &expanded)
                 }
                 return try expanded.withUnsafeBytes { try body(hash, $0) }
             }
         }
         return try result.get()
+    }
+
+    /// Calls `body` with the record's `recordedAt` (milliseconds) and its content: the bytes
+    /// as appended, without the log's header. Cheaper than ``withRecord(seq:_:)`` for a
+    /// compact record (no header to rebuild, no look at the previous record); `nil` when
+    /// there is no record `seq`.
+    public func withRecordContent<R>(seq: UInt64, _ body: (Int64, [UInt8]) throws -> R) throws -> R? {
+        let found: (Int64, [UInt8])? = try transaction.withValue(databases.records, BigEndian.bytes(seq)) { value in
+            guard let value, value.count > RecordLayout.hashLength else { return nil }
+            if RecordLayout.isCompact(value) {
+                guard value.count > RecordLayout.hashLength + 9 else { return nil }
+                let milliseconds = Int64(bitPattern: BigEndian.uint64(value[(RecordLayout.hashLength + 1)..<(RecordLayout.hashLength + 9)]))
+                return (milliseconds, [UInt8(ascii: "{")] + value[(RecordLayout.hashLength + 9)...])
+            }
+            let canonical = Array(value[RecordLayout.hashLength...])
+            guard let header = RecordHeader(parsing: canonical), let milliseconds = Timestamp.parse(header.recordedAt) else { return nil }
+            return (milliseconds, [UInt8(ascii: "{")] + canonical[header.contentOffset...])
+        }
+        guard let (milliseconds, content) = found else {
+            guard try transaction.withValue(databases.records, BigEndian.bytes(seq), { $0 == nil }) else { throw LogError.invalidContent }
+            return nil
+        }
+        return try body(milliseconds, content)
     }
 
     /// The stored hash of record `seq` (32 zero bytes for seq 0, before the first record).
@@ -195,7 +217,6 @@ public final class LogTransaction {
     /// are valid only inside `body`.
     public func forEachRecord(from seq: UInt64, _ body: (UInt64, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
         var previous: (seq: UInt64, hash: [UInt8])?
-        var timestamps = TimestampCache()
         var expanded: [UInt8] = []
         try transaction.scan(databases.records, from: BigEndian.bytes(max(seq, 1))) { key, value in
             guard value.count > RecordLayout.hashLength else { throw LogError.invalidContent }
@@ -207,7 +228,7 @@ public final class LogTransaction {
             }
             let previousHash = try previous.flatMap { $0.seq == seq - 1 ? $0.hash : nil } ?? storedHash(seq: seq - 1)
             try previousHash.withUnsafeBytes { previousHash in
-                try RecordLayout.expand(seq: seq, value: value, previousHash: previousHash, timestamps: &timestamps, into: &expanded)
+                try RecordLayout.expand(seq: seq, value: value, previousHash: previousHash, into: &expanded)
             }
             return try expanded.withUnsafeBytes { try body(seq, hash, $0) }
         }

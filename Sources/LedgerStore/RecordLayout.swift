@@ -32,11 +32,7 @@ enum RecordLayout {
     /// - Parameters:
     ///   - value: the stored value (hash, marker, milliseconds, the rest).
     ///   - previousHash: the stored hash of record `seq - 1` (zeros for the first record).
-    ///   - timestamps: the last `recordedAt` text made (records of one commit share it).
-    static func expand(
-        seq: UInt64, value: UnsafeRawBufferPointer, previousHash: UnsafeRawBufferPointer, timestamps: inout TimestampCache,
-        into output: inout [UInt8]
-    ) throws(LogError) {
+    static func expand(seq: UInt64, value: UnsafeRawBufferPointer, previousHash: UnsafeRawBufferPointer, into output: inout [UInt8]) throws(LogError) {
         guard value.count > hashLength + 9, value[hashLength] == compactMarker, previousHash.count == hashLength else {
             throw LogError.invalidContent
         }
@@ -45,24 +41,10 @@ enum RecordLayout {
         output += RecordHeader.seqPrefix
         output += String(seq).utf8
         output += RecordHeader.recordedAtPrefix
-        output += timestamps.text(milliseconds).utf8
+        Timestamp.append(millisecondsSinceEpoch: milliseconds, to: &output)
         output += RecordHeader.prevHashPrefix
         Hex.append(previousHash, to: &output)
         output += #"","#.utf8
         output += value[(hashLength + 9)...]
-    }
-}
-
-/// The last `recordedAt` text formatted, by its milliseconds.
-struct TimestampCache {
-    private var milliseconds: Int64?
-    private var cached = ""
-
-    mutating func text(_ value: Int64) -> String {
-        if milliseconds != value {
-            milliseconds = value
-            cached = Timestamp.format(millisecondsSinceEpoch: value)
-        }
-        return cached
     }
 }

@@ -4,13 +4,42 @@ import LedgerTime
 public enum Timestamp {
     /// `2026-11-23T20:11:13.123Z` for milliseconds since the Unix epoch.
     public static func format(millisecondsSinceEpoch milliseconds: Int64) -> String {
+        var bytes: [UInt8] = []
+        append(millisecondsSinceEpoch: milliseconds, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the 24 bytes of ``format(millisecondsSinceEpoch:)`` (years 0–9999) to `output`.
+    static func append(millisecondsSinceEpoch milliseconds: Int64, to output: inout [UInt8]) {
         let days = milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000
         let millisecondOfDay = milliseconds - days * 86_400_000
         let (year, month, day) = civilDate(daysSinceEpoch: days)
         let seconds = millisecondOfDay / 1000
-        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
-            + pad(seconds / 3600, 2) + ":" + pad(seconds / 60 % 60, 2) + ":" + pad(seconds % 60, 2)
-            + "." + pad(millisecondOfDay % 1000, 3) + "Z"
+        func digits(_ value: Int64, _ width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            if rest >= divisor * 10 { output.append(contentsOf: String(rest).utf8); return }  // beyond the width: as is
+            while divisor > 0 {
+                output.append(UInt8(48 + rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        digits(year, 4)
+        output.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        output.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        output.append(UInt8(ascii: "T"))
+        digits(seconds / 3600, 2)
+        output.append(UInt8(ascii: ":"))
+        digits(seconds / 60 % 60, 2)
+        output.append(UInt8(ascii: ":"))
+        digits(seconds % 60, 2)
+        output.append(UInt8(ascii: "."))
+        digits(millisecondOfDay % 1000, 3)
+        output.append(UInt8(ascii: "Z"))
     }
 
     /// Parses an RFC 3339 timestamp with any offset (`Z`, `+08:00`) and up to nanosecond
@@ -80,8 +109,4 @@ public enum Timestamp {
         Int64(CivilCalendar.daysInMonth(year: Int(year), month: Int(month)))
     }
 
-    private static func pad(_ value: Int64, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-    }
 }

@@ -192,6 +192,13 @@ func content(_ n: Int) -> [UInt8] { Array(#"{"n":\#(n),"text":"事件 \#(n)"}"#.
         defer { writer.shutdown() }
         for n in 5...6 { _ = try commit(writer) { try $0.append(id: "id-\(n)", stream: "s", content: content(n)) } }
         #expect(try store.read { try $0.lookup(id: "id-6")?.contentDigest } == Digest.sha256(content(6)))
+        for n in [2, 6] {  // a whole record and a compact one
+            let stored = try store.read { log in try log.withRecordContent(seq: UInt64(n)) { milliseconds, bytes in (milliseconds, bytes) } }
+            #expect(stored?.1 == content(n))
+            let header = try #require(try store.read { try $0.record(seq: UInt64(n))?.header })
+            #expect(stored?.0 == Timestamp.parse(header.recordedAt))
+        }
+        #expect(try store.read { try $0.withRecordContent(seq: 99) { _, _ in true } } == nil)
         #expect(try store.verify().ok)
         #expect(try store.verify().checked == 6)
     }
