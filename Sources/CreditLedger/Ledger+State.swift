@@ -37,13 +37,13 @@ extension Ledger {
         }
     }
 
-    /// A stored fold finished on `at`, reading the bodies it shows from the log (no copy).
+    /// A stored fold finished on `at`, reading the bodies it shows from the log (their
+    /// records' contents: no header rebuilt).
     func finish(_ fold: EntityFold, at: CivilDate, knownAtSeq: UInt64, in log: LogTransaction) throws -> EntityState {
         try fold.state(at: at, knownAtSeq: knownAtSeq, rules: rules) { seq in
-            try log.withRecord(seq: seq) { canonical in
-                guard let canonical else { throw LedgerError(.internal, "a projection names missing seq \(seq)") }
-                return try Self.body(seq: seq, canonical: canonical)
-            }
+            let body = try log.withRecordContent(seq: seq) { _, content in try Self.body(seq: seq, content: content) }
+            guard let body else { throw LedgerError(.internal, "a projection names missing seq \(seq)") }
+            return body
         }
     }
 
@@ -52,10 +52,10 @@ extension Ledger {
         Int64(date.adding(days: 1).dayNumber) * 86_400_000 - 8 * 3_600_000 - 1
     }
 
-    /// The `body` of a stored record (parsed, not checked again: it was at append).
-    static func body(seq: UInt64, canonical: some Collection<UInt8>) throws -> JSONValue {
+    /// The `body` of a stored event's content (parsed, not checked again: it was at append).
+    static func body(seq: UInt64, content: [UInt8]) throws -> JSONValue {
         let value: JSONValue
-        do { value = try JSONParser.parse(canonical) } catch { throw LedgerError(.internal, "stored record \(seq) does not read back: \(error)") }
+        do { value = try JSONParser.parse(content) } catch { throw LedgerError(.internal, "stored record \(seq) does not read back: \(error)") }
         guard let body = value["body"] else { throw LedgerError(.internal, "stored record \(seq) has no body") }
         return body
     }

@@ -150,21 +150,21 @@ public final class LogTransaction {
     /// compact record (no header to rebuild, no look at the previous record); `nil` when
     /// there is no record `seq`.
     public func withRecordContent<R>(seq: UInt64, _ body: (Int64, [UInt8]) throws -> R) throws -> R? {
-        let found: (Int64, [UInt8])? = try transaction.withValue(databases.records, BigEndian.bytes(seq)) { value in
-            guard let value, value.count > RecordLayout.hashLength else { return nil }
+        let found: Result<(Int64, [UInt8]), LogError>? = try transaction.withValue(databases.records, BigEndian.bytes(seq)) { value in
+            guard let value else { return nil }
+            let hash = RecordLayout.hashLength
             if RecordLayout.isCompact(value) {
-                guard value.count > RecordLayout.hashLength + 9 else { return nil }
-                let milliseconds = Int64(bitPattern: BigEndian.uint64(value[(RecordLayout.hashLength + 1)..<(RecordLayout.hashLength + 9)]))
-                return (milliseconds, [UInt8(ascii: "{")] + value[(RecordLayout.hashLength + 9)...])
+                guard value.count > hash + 9 else { return .failure(.invalidContent) }
+                let milliseconds = Int64(bitPattern: BigEndian.uint64(value[(hash + 1)..<(hash + 9)]))
+                return .success((milliseconds, [UInt8(ascii: "{")] + value[(hash + 9)...]))
             }
-            let canonical = Array(value[RecordLayout.hashLength...])
-            guard let header = RecordHeader(parsing: canonical), let milliseconds = Timestamp.parse(header.recordedAt) else { return nil }
-            return (milliseconds, [UInt8(ascii: "{")] + canonical[header.contentOffset...])
+            let canonical = Array(value[min(hash, value.count)...])
+            guard let header = RecordHeader(parsing: canonical), let milliseconds = Timestamp.parse(header.recordedAt) else {
+                return .failure(.invalidContent)
+            }
+            return .success((milliseconds, [UInt8(ascii: "{")] + canonical[header.contentOffset...]))
         }
-        guard let (milliseconds, content) = found else {
-            guard try transaction.withValue(databases.records, BigEndian.bytes(seq), { $0 == nil }) else { throw LogError.invalidContent }
-            return nil
-        }
+        guard let (milliseconds, content) = try found?.get() else { return nil }
         return try body(milliseconds, content)
     }
 
@@ -190,16 +190,14 @@ public final class LogTransaction {
     }
 
     /// True when `content` (as given to ``append(id:stream:content:tag:)``) is what the id of
-    /// `entry` was stored with: by the digest kept in format-1 stores, else by comparing the
-    /// record's bytes after its header.
+    /// `entry` was stored with: by the digest kept in format-1 stores, else by comparing it
+    /// with the record's content.
     public func storedContent(of entry: IdEntry, equals content: [UInt8]) throws -> Bool {
         if let digest = entry.contentDigest { return digest == Self.contentDigest(content) }
-        return try withRecord(seq: entry.seq) { canonical in
-            guard let canonical, let header = RecordHeader(parsing: Array(canonical)), content.first == UInt8(ascii: "{") else {
-                throw LogError.invalidContent
-            }
-            return canonical[header.contentOffset...].elementsEqual(content[1...])
+        guard let equal = try withRecordContent(seq: entry.seq, { _, stored in stored == content }) else {
+            throw LogError.recordMissing(entry.seq)
         }
+        return equal
     }
 
     /// Up to `limit` records from `seq` on, in log order.
