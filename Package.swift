@@ -40,7 +40,10 @@ let package = Package(
         .target(name: "CreditDomain", dependencies: ["LedgerJSON", "LedgerTime"]),
 
         // Time, rules as data, and the projections derived from an entity's events.
-        .target(name: "CreditProjection", dependencies: ["CreditDomain", "LedgerJSON"]),
+        .target(name: "CreditProjection", dependencies: [
+            "CreditDomain", "LedgerJSON",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
 
         // The ledger: domain validation applied inside the store's write transactions.
         .target(name: "CreditLedger", dependencies: [

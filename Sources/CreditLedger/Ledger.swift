@@ -114,7 +114,9 @@ public final class Ledger: Sendable {
         do {
             try writer.submit(
                 weight: batch.count,
-                apply: { [rules, foldCache] log in try Self.apply(batch, expected: expected, rules: rules, foldCache: foldCache, to: log) },
+                apply: { [rules, foldCache, envelope] log in
+                    try Self.apply(batch, expected: expected, rules: rules, schemas: envelope.schemas, foldCache: foldCache, to: log)
+                },
                 completion: { result in
                     completion(result.mapError { error in
                         switch error {
@@ -186,7 +188,7 @@ public final class Ledger: Sendable {
     /// Runs on the writer thread inside the commit's transaction. Every check comes
     /// before the first write, so a request that fails leaves nothing behind.
     static func apply(
-        _ batch: [PreparedEvent], expected: [(EntityCode, Int64)], rules: RuleSet, foldCache: FoldCache, to log: LogTransaction
+        _ batch: [PreparedEvent], expected: [(EntityCode, Int64)], rules: RuleSet, schemas: SchemaCatalogue, foldCache: FoldCache, to log: LogTransaction
     ) throws -> AppendResult {
         for (entity, count) in expected {
             let actual = try log.seqs(stream: entity.code).count
@@ -198,7 +200,8 @@ public final class Ledger: Sendable {
         var earlier: [String: IdTag] = Dictionary(minimumCapacity: batch.count)
         var duplicates: [Int: StoredRecord] = [:]
         var warnings: [Int: [String]] = [:]
-        var histories: [String: [RecordedEvent]] = [:]
+        /// Per entity: its fold with this request's earlier events applied (admission reads it).
+        var folds: [String: EntityFold] = [:]
         /// This request's events so far, per entity (a later event's admission sees them).
         var batchEvents: [String: [RecordedEvent]] = Dictionary(minimumCapacity: batch.count)
         for (index, item) in batch.enumerated() {
@@ -230,19 +233,25 @@ public final class Ledger: Sendable {
                 }
             }
             let recorded = RecordedEvent(seq: log.head.seq + UInt64(index) + 1, recordedAt: "", event: event)
-            if AdmissionRules.stateDependentKinds.contains(event.kind) {
-                // The entity's events so far: the log's, then this request's earlier ones.
-                let history = try histories[event.entity.code] ?? (log.seqs(stream: event.entity.code).map { seq in
-                    try storedEvent(seq: seq, in: log)
-                } + (batchEvents[event.entity.code] ?? []))
+            let code = event.entity.code
+            if AdmissionRules.stateDependentKinds.contains(event.kind) || event.kind == .recordCorrected || folds[code] != nil {
+                var fold: EntityFold
+                if let folded = folds[code] {
+                    fold = folded
+                } else {
+                    fold = try admissionFold(event.entity, in: log, cache: foldCache)
+                    for earlierEvent in batchEvents[code] ?? [] { fold.apply(earlierEvent) }
+                }
                 do {
-                    warnings[index] = try AdmissionRules.check(event, history: history, rules: rules)
-                } catch {
+                    if event.kind == .recordCorrected {
+                        try checkCorrection(event, fold: fold, schemas: schemas, in: log, batch: batchEvents[code] ?? [])
+                    }
+                    warnings[index] = try admit(event, fold: fold, rules: rules, in: log, batch: batchEvents[code] ?? [])
+                } catch let error as LedgerError {
                     throw error.prefixed("events[\(index)]")
                 }
-                histories[event.entity.code] = history + [recorded]
-            } else if histories[event.entity.code] != nil {
-                histories[event.entity.code]!.append(recorded)
+                fold.apply(recorded)
+                folds[code] = fold
             }
             batchEvents[event.entity.code, default: []].append(recorded)
             earlier[event.eventId] = IdTag(kind: event.kind, entity: event.entity.code)
@@ -310,7 +319,7 @@ struct IdTag {
         .adminAction, .commitmentMade, .commitmentFulfilled, .commitmentBreached, .listEntered, .listExited,
         .warningIssued, .interviewRecorded, .banImposed, .banLifted, .objectionFiled, .objectionResolved,
         .recordCorrected, .recordRevoked, .repairApplied, .repairAccepted, .repairGranted, .repairRejected,
-        .repairRevoked, .gradeAssessed,
+        .repairRevoked, .gradeAssessed, .repairExtended, .shieldingStarted, .shieldingEnded,
     ]
     static let code: [EventKind: UInt8] = {
         precondition(Set(codes).count == EventKind.allCases.count && codes.count < 0x20, "every kind has one code")

@@ -8,6 +8,7 @@ public enum EndReason: String, Sendable {
     case listExit = "list-exit"
     case deregistered
     case lifted
+    case shielded
 }
 
 /// When a record is shown on one channel: a span of days, possibly cut short.
@@ -26,6 +27,10 @@ public struct DisplayWindow: Sendable, Equatable {
     public var rules: [String]
     /// Why it is not shown at all, when it is not.
     public var notDisplayedBecause: String?
+    /// The rule that keeps it shown to its end, when no repair can end it early.
+    public var keptBy: String? = nil
+    /// Days it is shielded from public display (bankruptcy reorganisation or settlement).
+    public var shielded: [ClosedRange<CivilDate>] = []
 
     static func never(_ rule: String, _ reason: String) -> DisplayWindow {
         DisplayWindow(from: nil, until: nil, repairableFrom: nil, endReason: nil, resumed: nil, rules: [rule], notDisplayedBecause: reason)
@@ -33,6 +38,7 @@ public struct DisplayWindow: Sendable, Equatable {
 
     /// True when the record is shown on `date`.
     public func isShown(on date: CivilDate) -> Bool {
+        if shielded.contains(where: { $0.contains(date) }) { return false }
         if let resumed, resumed.contains(date) { return true }
         guard let from, from <= date else { return false }
         return until.map { date <= $0 } ?? true
@@ -47,96 +53,124 @@ public struct DisplayWindow: Sendable, Equatable {
             endReason = reason
             rules.append(rule)
             if let repairable = repairableFrom, repairable > last { repairableFrom = nil }
+            keptBy = nil
         }
     }
 }
 
 extension DisplayRules {
-    /// The window of a penalty on `channel`, from the rules alone (before later events).
-    public func penaltyWindow(_ penalty: PenaltyFacts, severity finding: SeverityFinding, channel: Channel, person: Bool) -> DisplayWindow {
+    /// A penalty's severity and window on `channel`, from the rules alone (before later events).
+    /// - Parameter linkedListings: the lists whose listings in effect rest on the penalty.
+    public func penaltyWindow(_ penalty: PenaltyFacts, channel: Channel, person: Bool, linkedListings: Set<String>) -> (DisplayWindow, SeverityFinding) {
         let channelRules = channels[channel]!
         // The rulebook in force on the decision date governs the record.
         let rulebook = channelRules.rulebook(on: penalty.decidedOn)
-        if person, let rule = channelRules.naturalPersons, !rule.displayed {
-            return .never(rule.id, "a natural person's negative records are not shown on \(channel.rawValue)")
+        let classification = classify(penalty, under: rulebook, person: person, linkedListings: linkedListings)
+        let finding = classification.finding
+        var rules = [rulebook.id, finding.rule]
+        func never(_ rule: String, _ reason: String) -> (DisplayWindow, SeverityFinding) {
+            var window = DisplayWindow.never(rule, reason)
+            window.rules = rules + (rules.last == rule ? [] : [rule])
+            return (window, finding)
         }
-        let types = penalty.measureTypes
-        if let rule = rulebook.warningOnly, !rule.displayed, types == ["warning"] {
-            return .never(rule.id, "warning only")
+        if person, let hidden = rulebook.naturalPersonsHidden {
+            return never(hidden, "a natural person's negative records are not shown under \(rulebook.id)")
         }
-        if let rule = rulebook.simpleProcedure, !rule.displayed, penalty.procedure == "simple" {
-            return .never(rule.id, "simple procedure")
-        }
-        var rules = [rulebook.id]
-        var severity = finding.severity
-        if let sectors = rulebook.seriousSectors, severity == .general, !finding.given, sectors.members.contains(penalty.sector) {
-            severity = .serious
-            rules.append(sectors.id)
-        }
-        let tier = rulebook.tiers[severity]!
+        guard classification.displayed else { return never(finding.rule, "not published under \(rulebook.id)") }
+        let tier = rulebook.tiers[finding.severity]!
         rules.append(tier.id)
         guard tier.displayed, let maximumMonths = tier.maximumMonths else {
-            var window = DisplayWindow.never(tier.id, "\(severity.rawValue) records are not shown under \(rulebook.id)")
-            window.rules = rules
-            return window
+            return never(tier.id, "\(finding.severity.rawValue) records are not shown under \(rulebook.id)")
         }
         let start = channelRules.start == .decision ? penalty.decidedOn : (penalty.publishedOn ?? penalty.decidedOn)
         var until = start.adding(months: maximumMonths)
+        var repairDates: [CivilDate] = []
+        var keptBy: String?
+        if classification.repairable && tier.repairable {
+            if let minimumMonths = tier.sectorMinimumMonths[penalty.sector] ?? tier.minimumMonths {
+                repairDates.append(start.adding(months: minimumMonths).adding(days: 1))
+            }
+        } else {
+            keptBy = classification.repairable ? tier.id : finding.rule
+        }
 
-        // The lenient rule: a later rulebook with a shorter maximum ends the display sooner,
-        // but not before that rulebook took effect.
+        // The lenient rule: a later rulebook that classifies the record more favourably ends
+        // its display sooner, or lets it be repaired sooner, from that rulebook's first day.
         if let lenient = lenientRule {
-            for later in channelRules.rulebooks where later.from > rulebook.from {
-                // The record is read as the later rulebook would classify it.
-                var laterSeverity = finding.severity
-                if let sectors = later.seriousSectors, laterSeverity == .general, !finding.given, sectors.members.contains(penalty.sector) {
-                    laterSeverity = .serious
+            for later in channelRules.later(than: rulebook) {
+                let laterClass = classify(penalty, under: later, person: person, linkedListings: linkedListings)
+                let laterTier = later.tiers[laterClass.finding.severity]!
+                let hidden = (person && later.naturalPersonsHidden != nil) || !laterClass.displayed || !laterTier.displayed
+                let laterMaximum = hidden ? 0 : laterTier.maximumMonths ?? maximumMonths
+                if laterMaximum < maximumMonths {
+                    let candidate = max(start.adding(months: laterMaximum), later.from.adding(days: -1))
+                    if candidate < until {
+                        until = candidate
+                        rules.append(contentsOf: [lenient, later.naturalPersonsHidden.flatMap { person ? $0 : nil } ?? laterTier.id])
+                    }
                 }
-                let laterTier = later.tiers[laterSeverity]!
-                let laterMaximum = laterTier.displayed ? laterTier.maximumMonths ?? maximumMonths : 0
-                guard laterMaximum < maximumMonths else { continue }
-                let candidate = max(start.adding(months: laterMaximum), later.from.adding(days: -1))
-                if candidate < until {
-                    until = candidate
-                    rules.append(contentsOf: [lenient, laterTier.id])
+                if !hidden, laterClass.repairable, laterTier.repairable, let laterMinimum = laterTier.sectorMinimumMonths[penalty.sector] ?? laterTier.minimumMonths {
+                    let candidate = max(start.adding(months: laterMinimum).adding(days: 1), later.from)
+                    if candidate < (repairDates.min() ?? CivilDate.plausibleRange.upperBound) {
+                        repairDates.append(candidate)
+                        rules.append(contentsOf: [lenient, laterTier.id])
+                    }
                 }
             }
         }
-        // A measure with a term: display does not end before the term does (Order 36 Art. 12;
-        // Order 107 Art. 8: a term longer than the maximum becomes the period).
-        if let termEnd = penalty.termEnd, termEnd > until {
-            until = termEnd
-            rules.append("measure-term-extends")
-        }
-
-        var repairableFrom: CivilDate?
-        if tier.repairable, rulebook.unrepairableMeasures.map({ types.isDisjoint(with: $0.members) }) ?? true {
-            let minimumMonths = tier.sectorMinimumMonths[penalty.sector] ?? tier.minimumMonths
-            if let minimumMonths {
-                var earliest = start.adding(months: minimumMonths).adding(days: 1)
-                if let termBound = rulebook.termBoundMeasures, !types.isDisjoint(with: termBound.members), let termEnd = penalty.termEnd {
-                    earliest = max(earliest, termEnd.adding(days: 1))
-                    rules.append(termBound.id)
-                }
-                repairableFrom = earliest <= until ? earliest : nil
+        // A measure with a term: display neither stops nor is repaired before the term ends
+        // (Order 36 Art. 12; Order 107 Art. 8: a term longer than the maximum is the period).
+        var repairableFrom = repairDates.min()
+        if let termEnd = penalty.termEnd {
+            if termEnd > until {
+                until = termEnd
+                rules.append(channelRules.termRule)
             }
-        } else if let unrepairable = rulebook.unrepairableMeasures, !types.isDisjoint(with: unrepairable.members) {
-            rules.append(unrepairable.id)
+            if let earliest = repairableFrom, earliest <= termEnd {
+                repairableFrom = termEnd.adding(days: 1)
+                if rules.last != channelRules.termRule { rules.append(channelRules.termRule) }
+            }
         }
-        return DisplayWindow(from: start, until: until, repairableFrom: repairableFrom, endReason: nil, resumed: nil, rules: rules, notDisplayedBecause: nil)
+        if let earliest = repairableFrom, earliest > until {
+            // It ends by itself before a repair could be applied for.
+            repairableFrom = nil
+        }
+        if repairableFrom == nil, keptBy == nil, repairDates.isEmpty { keptBy = tier.id }
+        var window = DisplayWindow(from: start, until: until, repairableFrom: repairableFrom, endReason: nil, resumed: nil, rules: rules, notDisplayedBecause: nil)
+        window.keptBy = repairableFrom == nil ? keptBy : nil
+        return (window, finding)
     }
 
     /// The window of a negative record read at a fixed severity (breaches, negative admin records).
     public func severityWindow(start: CivilDate, severity: Severity, channel: Channel, person: Bool, rule: String) -> DisplayWindow {
-        let facts = PenaltyFacts(body: .object([("procedure", "ordinary")]), decidedOn: start)
-        var window = penaltyWindow(
-            facts, severity: SeverityFinding(severity: severity, given: true, rule: rule, reason: "fixed by rule"), channel: channel, person: person)
+        let facts = PenaltyFacts(body: .object([("procedure", "ordinary"), ("severity", .string(severity.rawValue))]), decidedOn: start)
+        let channelRules = channels[channel]!
+        let rulebook = channelRules.rulebook(on: start)
+        var window: DisplayWindow
+        if rulebook.givenSeverity != nil {
+            window = penaltyWindow(facts, channel: channel, person: person, linkedListings: []).0
+        } else {
+            // A channel that classifies by its own classes: read at the tier of `severity`.
+            let tier = rulebook.tiers[severity]!
+            if person, let hidden = rulebook.naturalPersonsHidden {
+                window = .never(hidden, "a natural person's negative records are not shown under \(rulebook.id)")
+            } else if tier.displayed, let maximum = tier.maximumMonths {
+                let minimum = tier.minimumMonths.map { start.adding(months: $0).adding(days: 1) }
+                window = DisplayWindow(
+                    from: start, until: start.adding(months: maximum), repairableFrom: tier.repairable ? minimum : nil, endReason: nil, resumed: nil,
+                    rules: [rulebook.id, tier.id], notDisplayedBecause: nil)
+            } else {
+                window = .never(tier.id, "\(severity.rawValue) records are not shown under \(rulebook.id)")
+            }
+        }
         window.rules.insert(rule, at: 0)
         return window
     }
 
-    /// A window of a fixed number of months with no early end (fraud records).
+    /// A window of a fixed number of months with no early end (fraud records, spot checks).
     public func fixedWindow(start: CivilDate, months: Int, rule: String) -> DisplayWindow {
-        DisplayWindow(from: start, until: start.adding(months: months), repairableFrom: nil, endReason: nil, resumed: nil, rules: [rule], notDisplayedBecause: nil)
+        var window = DisplayWindow(from: start, until: start.adding(months: months), repairableFrom: nil, endReason: nil, resumed: nil, rules: [rule], notDisplayedBecause: nil)
+        window.keptBy = rule
+        return window
     }
 }

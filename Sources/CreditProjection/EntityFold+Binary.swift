@@ -7,7 +7,7 @@ import LedgerJSON
 /// are equal bytes (`rebuild --verify` compares them). ``json`` stays for reading by people.
 extension EntityFold {
     /// The layout's version, first byte of every stored fold.
-    public static let binaryFormat: UInt8 = 2
+    public static let binaryFormat: UInt8 = 3
 
     public var encoded: [UInt8] {
         var out = FoldWriter()
@@ -68,8 +68,11 @@ extension EntityFold {
             out.string(application.eventId)
             out.string(application.target)
             out.date(application.on)
+            out.string(application.channel.rawValue)
             out.date(application.acceptedOn)
             out.optional(application.decidedBy) { $0.string($1) }
+            out.date(application.extendedOn)
+            out.date(application.decidedOn)
         }
         out.list(grants) { out, grant in
             out.string(grant.eventId)
@@ -82,6 +85,12 @@ extension EntityFold {
             out.string(fraud.grant)
             out.date(fraud.on)
         }
+        out.list(shieldings) { out, shielding in
+            out.string(shielding.eventId)
+            out.date(shielding.since)
+            out.optional(shielding.end) { $0.ending($1) }
+        }
+        out.keyed(spotCheckLinks) { out, links in out.list(links) { $0.string($1) } }
         return out.bytes
     }
 
@@ -132,11 +141,21 @@ extension EntityFold {
         }
         applications = try r.list {
             ApplicationFact(
-                eventId: try $0.string(), target: try $0.string(), on: try $0.requiredDate(), acceptedOn: try $0.optionalDate(),
-                decidedBy: try $0.optional { try $0.string() })
+                eventId: try $0.string(), target: try $0.string(), on: try $0.requiredDate(),
+                channel: try Channel(rawValue: $0.string()).orThrow($0.damaged("application channel")), acceptedOn: try $0.optionalDate(),
+                decidedBy: try $0.optional { try $0.string() }, extendedOn: try $0.optionalDate(), decidedOn: try $0.optionalDate())
         }
         grants = try r.list { GrantFact(eventId: try $0.string(), application: try $0.string(), on: try $0.requiredDate()) }
         fraud = try r.list { FraudFact(seq: try $0.number(), eventId: try $0.string(), grant: try $0.string(), on: try $0.requiredDate()) }
+        shieldings = try r.list { ShieldingFact(eventId: try $0.string(), since: try $0.requiredDate(), end: try $0.optional { try $0.ending() }) }
+        spotCheckLinks = try r.keyed { try $0.list { try $0.string() } }
+    }
+}
+
+extension Optional {
+    func orThrow(_ error: @autoclosure () -> Error) throws -> Wrapped {
+        guard let self else { throw error() }
+        return self
     }
 }
 

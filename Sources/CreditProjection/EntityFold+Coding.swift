@@ -31,9 +31,11 @@ extension EntityFold {
             ("l", .array(listings.map { [.string($0.eventId), .string($0.list), date($0.since), date($0.termUntil), .array($0.basis.map { .string($0) }), ending($0.exit)] })),
             ("n", .array(bans.map { [.string($0.eventId), .string($0.scope), date($0.since), date($0.termUntil), .bool($0.permanent), ending($0.lift)] })),
             ("o", .array(objections.map { [.string($0.eventId), .string($0.target), date($0.on), .bool($0.effective), date($0.resolvedOn)] })),
-            ("a", .array(applications.map { [.string($0.eventId), .string($0.target), date($0.on), date($0.acceptedOn), text($0.decidedBy)] })),
+            ("a", .array(applications.map { [.string($0.eventId), .string($0.target), date($0.on), .string($0.channel.rawValue), date($0.acceptedOn), text($0.decidedBy), date($0.extendedOn), date($0.decidedOn)] })),
             ("gr", .array(grants.map { [.string($0.eventId), .string($0.application), date($0.on)] })),
             ("fr", .array(fraud.map { [seq($0.seq), .string($0.eventId), .string($0.grant), date($0.on)] })),
+            ("sh", .array(shieldings.map { [.string($0.eventId), date($0.since), ending($0.end)] })),
+            ("sc", keyed(spotCheckLinks) { .array($0.map { .string($0) }) }),
         ])
     }
 }

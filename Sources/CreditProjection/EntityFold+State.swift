@@ -2,29 +2,42 @@ import CreditDomain
 import LedgerJSON
 
 extension EntityFold {
-    /// The entity's state on `at`: the fold with the rules applied.
+    /// The entity's state on `at`: the fold with the rules applied, channel by channel.
     /// - Parameters:
     ///   - at: the query date; answers are exact for events in effect by then, so a stored
     ///     fold (which holds every event) answers only for `at ≥ latestOccurredOn`.
     ///   - knownAtSeq: the transaction-time bound the answer echoes.
+    ///   - interest: when given, only these records are read and evaluated, and no profile,
+    ///     grade or fraud body is read (admission needs only an event's targets; the
+    ///     answer is then partial and must not be shown).
     ///   - body: the body of the stored event at a seq (records, profile, grades).
-    public func state(at: CivilDate, knownAtSeq: UInt64, rules: RuleSet, body: (UInt64) throws -> JSONValue) rethrows -> EntityState {
+    public func state(
+        at: CivilDate, knownAtSeq: UInt64, rules: RuleSet, interest: Set<String>? = nil, body: (UInt64) throws -> JSONValue
+    ) rethrows -> EntityState {
+        let person = entity.kind == .naturalPerson
         var state = EntityState(
             entity: entity, at: at, knownAtSeq: knownAtSeq, profile: nil, records: [], lists: [], bans: [], commitments: commitments,
-            pending: [], grade: nil, deregisteredOn: deregisteredOn, supervisionClass: ("B", "class-b-normal"), flags: [], basisEventIds: basis)
-        if let profile {
+            pending: [], grade: nil, deregisteredOn: deregisteredOn, supervisionClass: rules.supervision.fallback, flags: [], basisEventIds: basis,
+            rules: rules)
+        if let profile, interest == nil {
             state.profile = (profile.eventId, Projector.corrected(try body(profile.seq), corrections[profile.eventId]))
         }
-        for grade in grades where revokedBy[grade.eventId] == nil && (grade.validUntil.map { at <= $0 } ?? true) {
+        for grade in grades where interest == nil && revokedBy[grade.eventId] == nil && (grade.validUntil.map { at <= $0 } ?? true) {
             state.grade = (grade.eventId, Projector.corrected(try body(grade.seq), corrections[grade.eventId]))
         }
         var recordIndex: [String: Int] = [:]
-        for fact in records {
+        for fact in records where interest?.contains(fact.eventId) ?? true {
             recordIndex[fact.eventId] = state.records.count
             state.records.append(Projector.record(fact, body: try body(fact.seq), corrections: corrections[fact.eventId], revokedBy: revokedBy[fact.eventId]))
         }
+        let penaltyTerms = { (ids: [String]) -> CivilDate? in
+            ids.compactMap { id in recordIndex[id].flatMap { index in
+                state.records[index].kind == .penaltyImposed ? PenaltyFacts(body: state.records[index].body, decidedOn: state.records[index].occurredOn).termEnd : nil
+            } }.max()
+        }
         for fact in listings {
-            var listing = Projector.listing(fact, rules: rules, revoked: revokedBy[fact.eventId] != nil || fact.basis.contains { revokedBy[$0] != nil })
+            let revoked = revokedBy[fact.eventId] != nil || fact.basis.contains { revokedBy[$0] != nil }
+            var listing = Projector.listing(fact, rules: rules, revoked: revoked, linkedTermEnd: penaltyTerms(fact.basis))
             if let exit = fact.exit { Projector.exit(&listing, on: exit.on, by: exit.by, reason: exit.reason) }
             state.lists.append(listing)
         }
@@ -40,62 +53,67 @@ extension EntityFold {
             state.bans.append(ban)
         }
 
-        // Windows of the records, then what later events did to them.
-        let seriousBasis = Set(state.lists.filter { $0.list == "serious-dishonesty" && !$0.revoked }.flatMap(\.basis))
-        let person = entity.kind == .naturalPerson
+        // Windows per channel, from the rules alone.
+        var linkedListings: [String: Set<String>] = [:]
+        for listing in state.lists where !listing.revoked {
+            for basisId in listing.basis { linkedListings[basisId, default: []].insert(listing.list) }
+        }
         for index in state.records.indices {
             state.records[index].fulfilled = fulfilledOn[state.records[index].eventId] != nil
-            Projector.computeWindows(&state.records[index], person: person, linkedToSeriousListing: seriousBasis.contains(state.records[index].eventId), rules: rules)
+            Projector.computeWindows(&state.records[index], person: person, linkedListings: linkedListings[state.records[index].eventId] ?? [], rules: rules)
             for ending in licenceEnds[state.records[index].eventId] ?? [] {
-                Projector.end(&state.records[index], before: ending.on, reason: .expired, by: ending.by, effect: "licence ended", rule: "license-ended-by-event")
+                Projector.end(&state.records[index], before: ending.on, reason: .expired, by: ending.by, effect: "licence ended", rule: rules.display.effects.licenceEnded)
             }
         }
+
+        // Repairs, channel by channel, and repairs revoked for fraud.
+        let originalWindows = state.records.map(\.windows)
         for grant in grants {
-            guard let target = applications.first(where: { $0.eventId == grant.application })?.target else { continue }
-            if let listingIndex = state.lists.firstIndex(where: { $0.eventId == target }) {
+            guard let application = applications.first(where: { $0.eventId == grant.application }) else { continue }
+            if let listingIndex = state.lists.firstIndex(where: { $0.eventId == application.target }) {
                 // A granted repair of a listing is an exit from the list.
                 Projector.exit(&state.lists[listingIndex], on: grant.on, by: grant.eventId, reason: "repair")
                 continue
             }
-            guard let index = recordIndex[target] else { continue }
-            Projector.end(&state.records[index], before: grant.on, reason: .repaired, by: grant.eventId, effect: "repair granted: display ends")
+            guard let index = recordIndex[application.target] else { continue }
+            let ended = Projector.repair(&state.records[index], appliedOn: application.on, grantedOn: grant.on, by: grant.eventId, rules: rules)
             for revocation in fraud where revocation.grant == grant.eventId {
-                Projector.resume(&state.records[index], on: revocation.on, by: revocation.eventId, rules: rules)
+                Projector.revokeForFraud(&state.records[index], original: originalWindows[index], endedOn: ended, on: revocation.on, by: revocation.eventId, rules: rules)
             }
         }
         for revocation in fraud {
-            // The fraud is a negative record of its own, shown 3 years with no early end (Order 107 Art. 23).
-            let rule = rules.display.otherRecords["repair.revoked"]!
-            var fraudRecord = RecordState(
-                eventId: revocation.eventId, kind: .repairRevoked, occurredOn: revocation.on, body: try body(revocation.seq),
-                negative: true, severity: nil, windows: [:], underObjection: false, supersededBy: [], revoked: false, fulfilled: false)
-            for channel in Channel.allCases {
-                fraudRecord.windows[channel] = person && channel == .creditchina
-                    ? .never("ndrc-36-art12-natural-persons", "a natural person's negative records are not shown on creditchina")
-                    : rules.display.fixedWindow(start: revocation.on, months: rule.fixedMonths ?? 36, rule: rule.id)
+            // An exit (or a repair of a listing) obtained by fraud: back on the list, the period
+            // restarts, no early removal (SAMR Order 107 Art. 23, Order 44 Art. 20).
+            if let index = state.lists.firstIndex(where: { $0.exitedBy == revocation.grant }) {
+                Projector.restore(&state.lists[index], on: revocation.on, by: revocation.eventId, rules: rules, linkedTermEnd: penaltyTerms(state.lists[index].basis))
             }
-            state.records.append(fraudRecord)
+            guard interest == nil else { continue }
+            state.records.append(Projector.fraudRecord(revocation, body: try body(revocation.seq), person: person, rules: rules))
         }
-        for listing in state.lists where listing.exitedBy != nil && !listing.revoked && listing.exitReason != "revoked" {
-            // An exit ends the display of the penalties the listing rests on (Order 107 Art. 13).
+
+        // A listing's exit ends the display of the penalties it rests on, unless their own rule
+        // keeps them longer (SAMR Order 107 Art. 13).
+        for listing in state.lists where listing.exitedBy != nil && !listing.revoked && listing.exitReason != "revoked" && listing.resumed == nil {
             guard let until = listing.until else { continue }
             for basisId in listing.basis {
                 guard let index = recordIndex[basisId], state.records[index].kind == .penaltyImposed else { continue }
-                let termEnd = PenaltyFacts(body: state.records[index].body, decidedOn: state.records[index].occurredOn).termEnd
-                let cut = max(until, termEnd ?? until).adding(days: 1)
-                Projector.end(&state.records[index], before: cut, reason: .listExit, by: listing.exitedBy!, effect: "listing exited", rule: rules.listExitEndsBasis)
+                Projector.endWithListing(&state.records[index], exitedOn: until.adding(days: 1), by: listing.exitedBy!, rules: rules)
             }
         }
+        Projector.spotCheckWindows(&state, links: spotCheckLinks, recordIndex: recordIndex, rules: rules)
         if let deregistered = deregisteredOn {
-            for index in state.records.indices where state.records[index].negative {
-                state.records[index].windows[.gsxt]?.cut(before: deregistered, reason: .deregistered, rule: "samr-107-art20-deregistered")
-            }
+            Projector.deregister(&state, on: deregistered, rules: rules)
         }
+        for shielding in shieldings {
+            Projector.shield(&state, shielding, rules: rules)
+        }
+
         let pendingObjections = objections.filter { $0.effective && !($0.resolvedOn.map { $0 <= at } ?? false) }
         for index in state.records.indices {
             for channel in Channel.allCases {
                 guard var window = state.records[index].windows[channel] else { continue }
                 if window.endReason == nil, let until = window.until, until < at, window.from != nil { window.endReason = .expired }
+                if window.endReason == nil, window.shielded.contains(where: { $0.contains(at) }) { window.endReason = .shielded }
                 state.records[index].windows[channel] = window
             }
             let objectionsOfRecord = pendingObjections
@@ -103,15 +121,18 @@ extension EntityFold {
                 .sorted { ($0.on, $0.eventId) < ($1.on, $1.eventId) }
             for objection in objectionsOfRecord {
                 state.records[index].underObjection = true
-                state.records[index].supersededBy.append((objection.eventId, "objection pending: flagged, display continues"))
+                state.records[index].supersededBy.append(Supersession(objection.eventId, "objection pending: flagged, display continues (\(rules.display.effects.objectionPending))"))
             }
+        }
+        for index in state.lists.indices {
+            state.lists[index].hiddenOn = Projector.listingHiddenOn(state.lists[index], on: at, person: person, rules: rules)
         }
 
         state.pending = Projector.pendingItems(
             objections: pendingObjections, applications: applications.filter { $0.decidedBy == nil }, records: state.records,
-            recordIndex: recordIndex, at: at, rules: rules)
+            lists: state.lists, recordIndex: recordIndex, at: at, rules: rules)
         state.flags = Projector.flags(state, at: at)
-        state.supervisionClass = Projector.supervisionClass(state, at: at)
+        state.supervisionClass = rules.supervision.classify(state, at: at)
         return state
     }
 }

@@ -63,8 +63,21 @@ public struct EntityFold: Sendable {
         let eventId: String
         let target: String
         let on: CivilDate
+        /// The platform whose deadlines apply.
+        let channel: Channel
         var acceptedOn: CivilDate?
         var decidedBy: String?
+        /// The decision's deadline was extended (`repair.extended`).
+        var extendedOn: CivilDate? = nil
+        var decidedOn: CivilDate? = nil
+    }
+
+    /// Negative information shielded during bankruptcy reorganisation or settlement.
+    struct ShieldingFact: Equatable {
+        let eventId: String
+        let since: CivilDate
+        /// `reason` holds the outcome: `completed` or `failed`.
+        var end: Ending?
     }
 
     struct GrantFact: Equatable {
@@ -76,6 +89,7 @@ public struct EntityFold: Sendable {
     struct FraudFact: Equatable {
         let seq: UInt64
         let eventId: String
+        /// The `repair.granted` or `list.exited` obtained by fraud.
         let grant: String
         let on: CivilDate
     }
@@ -107,6 +121,9 @@ public struct EntityFold: Sendable {
     var applications: [ApplicationFact] = []
     var grants: [GrantFact] = []
     var fraud: [FraudFact] = []
+    var shieldings: [ShieldingFact] = []
+    /// The penalties and listings a spot-check result is tied to (`admin.action` refs).
+    var spotCheckLinks: [String: [String]] = [:]
 
     public init(entity: EntityCode) {
         self.entity = entity
@@ -144,8 +161,11 @@ public struct EntityFold: Sendable {
             grades.append(GradeFact(seq: recorded.seq, eventId: event.eventId, validUntil: event.body["validUntil"]?.stringValue.flatMap(CivilDate.init)))
         case .penaltyFulfilled:
             fulfilledOn[target] = event.occurredOn
-        case .licenseGranted, .penaltyImposed, .adminAction, .warningIssued, .interviewRecorded:
+        case .licenseGranted, .penaltyImposed, .warningIssued, .interviewRecorded:
             records.append(fact)
+        case .adminAction:
+            records.append(fact)
+            if !event.refs.isEmpty { spotCheckLinks[event.eventId] = event.refs }
         case .commitmentBreached:
             records.append(fact)
             if let index = commitments.firstIndex(where: { $0.eventId == target }) {
@@ -186,17 +206,32 @@ public struct EntityFold: Sendable {
         case .recordRevoked:
             revokedBy[target] = event.eventId
         case .repairApplied:
-            applications.append(ApplicationFact(eventId: event.eventId, target: target, on: event.occurredOn))
+            let channel = event.body["channel"]?.stringValue.flatMap(Channel.init(rawValue:)) ?? Quality.publicationChannel(authority: event.authority)
+            applications.append(ApplicationFact(eventId: event.eventId, target: target, on: event.occurredOn, channel: channel))
         case .repairAccepted:
             if let index = applications.firstIndex(where: { $0.eventId == target }) { applications[index].acceptedOn = event.occurredOn }
         case .repairGranted:
-            if let index = applications.firstIndex(where: { $0.eventId == target }) { applications[index].decidedBy = event.eventId }
+            decide(application: target, by: event)
             grants.append(GrantFact(eventId: event.eventId, application: target, on: event.occurredOn))
         case .repairRejected:
-            if let index = applications.firstIndex(where: { $0.eventId == target }) { applications[index].decidedBy = event.eventId }
+            decide(application: target, by: event)
+        case .repairExtended:
+            if let index = applications.firstIndex(where: { $0.eventId == target }) { applications[index].extendedOn = event.occurredOn }
+        case .shieldingStarted:
+            shieldings.append(ShieldingFact(eventId: event.eventId, since: event.occurredOn))
+        case .shieldingEnded:
+            if let index = shieldings.firstIndex(where: { $0.eventId == target }) {
+                shieldings[index].end = Self.earlier(shieldings[index].end, Ending(on: event.occurredOn, by: event.eventId, reason: event.body["outcome"]?.stringValue))
+            }
         case .repairRevoked:
             fraud.append(FraudFact(seq: recorded.seq, eventId: event.eventId, grant: target, on: event.occurredOn))
         }
+    }
+
+    mutating func decide(application: String, by event: CreditEvent) {
+        guard let index = applications.firstIndex(where: { $0.eventId == application }) else { return }
+        applications[index].decidedBy = event.eventId
+        applications[index].decidedOn = event.occurredOn
     }
 
     /// An ending stays at its earliest date; a later exit of what already ended changes nothing.

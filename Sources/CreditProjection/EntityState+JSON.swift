@@ -26,45 +26,40 @@ extension WorkingDayCalendar.Deadline {
     }
 }
 
-/// Personal data that public answers never show (domain.md §6).
-enum Masking {
-    static let personalFields: Set<String> = ["address", "contact", "idNumber"]
+extension SeverityFinding {
+    var json: JSONValue {
+        .object([("severity", .string(severity.rawValue)), ("given", .bool(given)), ("rule", .string(rule)), ("reason", .string(reason))])
+    }
+}
 
-    /// `value` without personal fields at any depth.
-    static func mask(_ value: JSONValue) -> JSONValue {
-        switch value {
-        case let .object(members):
-            return .object(members.filter { !personalFields.contains($0.0) }.map { ($0.0, mask($0.1)) })
-        case let .array(elements):
-            return .array(elements.map(mask))
-        default:
-            return value
+extension Supersession {
+    var json: JSONValue {
+        var members: [(String, JSONValue)] = [("eventId", .string(eventId)), ("effect", .string(effect))]
+        if !channels.isEmpty {
+            members.append(("channels", .object(Channel.allCases.compactMap { channel in
+                channels[channel].map { (channel.rawValue, ["outcome": .string($0.outcome), "rule": .string($0.rule)]) }
+            })))
         }
+        return .object(members)
     }
 }
 
 extension EntityState {
-    func recordJSON(_ record: RecordState, windows: [Channel], masked: Bool) -> JSONValue {
+    /// A record in the auditor's answer: severity, window and display per channel, the whole body.
+    func statusRecordJSON(_ record: RecordState) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("eventId", .string(record.eventId)), ("kind", .string(record.kind.rawValue)),
             ("occurredOn", .string(record.occurredOn.description)), ("negative", .bool(record.negative)),
-            ("severity", record.severity.map { .string($0.severity.rawValue) } ?? .null),
         ]
-        if let severity = record.severity {
-            members.append(("severityBasis", ["given": .bool(severity.given), "rule": .string(severity.rule), "reason": .string(severity.reason)]))
+        if !record.severities.isEmpty {
+            members.append(("severity", .object(Channel.allCases.compactMap { channel in record.severities[channel].map { (channel.rawValue, $0.json) } })))
         }
-        if windows.count == 1, let window = record.windows[windows[0]] {
-            members.append(("window", window.json))
-        } else {
-            members.append(("windows", .object(windows.compactMap { channel in record.windows[channel].map { (channel.rawValue, $0.json) } })))
-            members.append(("displayed", .object(windows.map { ($0.rawValue, .bool(record.windows[$0]?.isShown(on: at) ?? false)) })))
-        }
+        members.append(("windows", .object(Channel.allCases.compactMap { channel in record.windows[channel].map { (channel.rawValue, $0.json) } })))
+        members.append(("displayed", .object(Channel.allCases.map { ($0.rawValue, .bool(record.windows[$0]?.isShown(on: at) ?? false)) })))
         members.append(("underObjection", .bool(record.underObjection)))
         if record.kind == .penaltyImposed { members.append(("fulfilled", .bool(record.fulfilled))) }
-        if !record.supersededBy.isEmpty {
-            members.append(("supersededBy", .array(record.supersededBy.map { ["eventId": .string($0.eventId), "effect": .string($0.effect)] })))
-        }
-        members.append(("body", masked ? Masking.mask(record.body) : record.body))
+        if !record.supersededBy.isEmpty { members.append(("supersededBy", .array(record.supersededBy.map(\.json)))) }
+        members.append(("body", record.body))
         return .object(members)
     }
 
@@ -76,6 +71,9 @@ extension EntityState {
                 ("until", listing.until.map { .string($0.description) } ?? .null), ("eventId", .string(listing.eventId)),
                 ("basis", .array(listing.basis.map { .string($0) })), ("rules", .array(listing.rules.map { .string($0) })),
                 ("earliestRemoval", listing.earliestRemoval.map { .string($0.description) } ?? .null),
+                ("resumed", listing.resumed.map { ["from": .string($0.lowerBound.description), "until": .string($0.upperBound.description)] } ?? .null),
+                ("displayed", .object(Channel.allCases.map { ($0.rawValue, .bool(listing.hiddenOn[$0] == nil)) })),
+                ("hiddenBy", .object(Channel.allCases.compactMap { channel in listing.hiddenOn[channel].map { (channel.rawValue, .string($0)) } })),
             ])
         }
         let bans: [JSONValue] = self.bans.filter { $0.inForce(on: at) }.map { ban in
@@ -91,55 +89,75 @@ extension EntityState {
              "since": .string(item.since.description), "channel": item.channel.map { .string($0.rawValue) } ?? .null,
              "deadline": item.deadline.json, "overdue": item.overdue.map { .bool($0) } ?? .null, "rule": .string(item.rule)]
         }
+        let spotCheck = supervisionClass.spotCheck
         return .object([
             ("entity", .string(entity.code)), ("entityKind", .string(entity.kind.rawValue)), ("at", .string(at.description)),
             ("knownAt", .int(Int64(knownAtSeq))),
             ("profile", profile.map { ["eventId": .string($0.eventId), "body": $0.body] } ?? .null),
             ("lists", .array(lists)),
-            ("records", .array(records.map { recordJSON($0, windows: Channel.allCases, masked: false) })),
+            ("records", .array(records.map(statusRecordJSON))),
             ("bans", .array(bans)), ("commitments", .array(commitments)), ("pending", .array(pending)),
             ("grade", grade.map { ["eventId": .string($0.eventId), "body": $0.body] } ?? .null),
             ("deregisteredOn", deregisteredOn.map { .string($0.description) } ?? .null),
             ("supervisionClass", .string(supervisionClass.value)),
+            ("spotCheck", ["ratioPercent": .double(spotCheck.ratioPercent), "frequency": .string(spotCheck.frequency), "rule": .string(spotCheck.id)]),
             ("flags", .array(flags.map { .string($0) })),
-            ("basis", ["events": .array(basisEventIds.map { .string($0) }), "supervisionClassRule": .string(supervisionClass.rule)]),
+            ("basis", [
+                "events": .array(basisEventIds.map { .string($0) }), "supervisionClassRule": .string(supervisionClass.id),
+                "rulesDigest": .string(rules.digest),
+            ]),
         ])
     }
 
-    /// A person's name shows only its first character (domain.md §6); addresses and ID numbers never.
-    func maskedProfile(_ body: JSONValue) -> JSONValue {
-        guard entity.kind == .naturalPerson, case let .object(members) = Masking.mask(body) else { return Masking.mask(body) }
-        return .object(members.map { name, value in
-            guard name == "name", let text = value.stringValue, let first = text.first else { return (name, value) }
-            return (name, .string(String(first) + String(repeating: "*", count: max(1, text.count - 1))))
-        })
+    /// True when a natural person shows nothing on `channel` at `at`: the public answer is then
+    /// the one for a code the ledger does not know (domain.md §6).
+    func showsNothing(on channel: Channel) -> Bool {
+        !records.contains { $0.windows[channel]?.isShown(on: at) ?? false }
+            && !lists.contains { $0.isPublic(on: at) && $0.hiddenOn[channel] == nil }
+            && !bans.contains { $0.inForce(on: at) }
     }
 
-    /// The public view on one channel (protocol.md, `display`): only what is shown on `at`, masked.
+    /// The public view on one channel (protocol.md, `display`): only what is shown on `at`,
+    /// from the allow-list of public fields.
     public func displayJSON(channel: Channel) -> JSONValue {
-        var shown: [JSONValue] = records.filter { $0.windows[channel]?.isShown(on: at) ?? false }.map { recordJSON($0, windows: [channel], masked: true) }
-        for listing in lists where listing.inForce(on: at) {
-            // Listings are shown while in force; a person's negative listing is not shown on creditchina.
-            if entity.kind == .naturalPerson && channel == .creditchina && listing.list != "red" { continue }
+        let person = entity.kind == .naturalPerson
+        let silent = person && showsNothing(on: channel)
+        var shown: [JSONValue] = []
+        for record in records where !silent {
+            guard let window = record.windows[channel], window.isShown(on: at) else { continue }
+            var members: [(String, JSONValue)] = [
+                ("eventId", .string(record.eventId)), ("kind", .string(record.kind.rawValue)),
+                ("occurredOn", .string(record.occurredOn.description)), ("negative", .bool(record.negative)),
+                ("severity", record.severities[channel].map { .string($0.severity.rawValue) } ?? .null),
+            ]
+            if let severity = record.severities[channel] { members.append(("severityBasis", severity.json)) }
+            members.append(("window", window.json))
+            members.append(("underObjection", .bool(record.underObjection)))
+            members.append(("body", rules.publicFields.body(record.body, kind: record.kind)))
+            shown.append(.object(members))
+        }
+        for listing in lists where !silent && listing.isPublic(on: at) && listing.hiddenOn[channel] == nil {
             shown.append(.object([
-                ("eventId", .string(listing.eventId)), ("kind", "list.entered"), ("list", .string(listing.list)), ("severity", .null),
+                ("eventId", .string(listing.eventId)), ("kind", "list.entered"), ("list", .string(listing.list)),
+                ("severity", rules.lists[listing.list]?.channels[channel].map { .string($0.severity.rawValue) } ?? .null),
                 ("window", ["from": .string(listing.since.description), "until": listing.until.map { .string($0.description) } ?? .null,
                             "repairableFrom": listing.earliestRemoval.map { .string($0.description) } ?? .null, "endReason": .null,
                             "rules": .array(listing.rules.map { .string($0) })]),
                 ("underObjection", .bool(records.contains { $0.eventId == listing.eventId && $0.underObjection })),
             ]))
         }
-        for ban in bans where ban.inForce(on: at) {
+        for ban in bans where !silent && ban.inForce(on: at) {
             shown.append(.object([
                 ("eventId", .string(ban.eventId)), ("kind", "ban.imposed"), ("scope", .string(ban.scope)), ("severity", .null),
                 ("window", ["from": .string(ban.since.description), "until": ban.until.map { .string($0.description) } ?? .null,
-                            "repairableFrom": .null, "endReason": .null, "rules": ["ban-displayed-while-in-force"]]),
+                            "repairableFrom": .null, "endReason": .null, "rules": [.string(rules.display.effects.banWindow)]]),
                 ("underObjection", false),
             ]))
         }
+        let profileValue: JSONValue = silent ? .null : profile.map { rules.publicFields.profile($0.body, person: person) } ?? .null
         return .object([
             ("entity", .string(entity.masked)), ("at", .string(at.description)), ("channel", .string(channel.rawValue)),
-            ("profile", profile.map { maskedProfile($0.body) } ?? .null),
+            ("profile", profileValue),
             ("records", .array(shown)),
         ])
     }

@@ -30,14 +30,28 @@ public struct RecordState: Sendable {
     /// The body as read now: corrections applied.
     public let body: JSONValue
     public let negative: Bool
-    public var severity: SeverityFinding?
+    /// A penalty's severity on each channel, under that channel's rulebook.
+    public var severities: [Channel: SeverityFinding]
     public var windows: [Channel: DisplayWindow]
     public var underObjection: Bool
     /// Later events that changed how the record reads or shows, with what they did.
-    public var supersededBy: [(eventId: String, effect: String)]
+    public var supersededBy: [Supersession]
     public var revoked: Bool
     /// True when its penalty obligations are met (`penalty.fulfilled`).
     public var fulfilled: Bool
+}
+
+/// What a later event did to a record, on each channel where it differs.
+public struct Supersession: Sendable {
+    public let eventId: String
+    public let effect: String
+    /// Per channel: what happened there and the rule that decided it (repairs).
+    public var channels: [Channel: (outcome: String, rule: String)] = [:]
+
+    public init(_ eventId: String, _ effect: String) {
+        self.eventId = eventId
+        self.effect = effect
+    }
 }
 
 /// A listing on one of the lists.
@@ -53,9 +67,23 @@ public struct ListingState: Sendable {
     public var rules: [String]
     public var earliestRemoval: CivilDate?
     public var revoked: Bool
+    /// In force again after an exit obtained by fraud was revoked (the period restarts).
+    public var resumed: ClosedRange<CivilDate>? = nil
+    /// Days its publication is shielded (bankruptcy reorganisation or settlement).
+    public var shielded: [ClosedRange<CivilDate>] = []
+    /// Channels that do not show it on the state's date, with the rule that says so.
+    public var hiddenOn: [Channel: String] = [:]
 
+    /// In legal effect on `date` (shown or not).
     public func inForce(on date: CivilDate) -> Bool {
-        !revoked && since <= date && (until.map { date <= $0 } ?? true)
+        guard !revoked else { return false }
+        if let resumed, resumed.contains(date) { return true }
+        return since <= date && (until.map { date <= $0 } ?? true)
+    }
+
+    /// In force and not shielded on `date`: what public answers may use.
+    public func isPublic(on date: CivilDate) -> Bool {
+        inForce(on: date) && !shielded.contains { $0.contains(date) }
     }
 }
 
@@ -122,8 +150,10 @@ public struct EntityState: Sendable {
     public var pending: [PendingItem]
     public var grade: (eventId: String, body: JSONValue)?
     public var deregisteredOn: CivilDate?
-    public var supervisionClass: (value: String, rule: String)
+    public var supervisionClass: SupervisionRules.SupervisionClass
     public var flags: [String]
     /// Every event the answer rests on (seq ≤ knownAt and in effect on `at`).
     public var basisEventIds: [String]
+    /// The rules it was computed under (answers name their digest; public answers their allow-list).
+    public let rules: RuleSet
 }

@@ -116,42 +116,59 @@ public struct CheckFacts: Sendable {
         let eventId: String
         /// The list name or the ban scope.
         let tag: String
-        let span: Span
+        let spans: [Span]
+        /// Days it is shielded from public use.
+        let hidden: [Span]
         let rule: String
+
+        func contains(_ day: Int32) -> Bool { spans.contains { $0.contains(day) } && !hidden.contains { $0.contains(day) } }
     }
 
-    /// A negative record (only those count in any condition).
+    /// A negative record shown at some time (only those count in any condition).
     struct Record: Sendable {
         let eventId: String
         let occurredOn: Int32
-        let revoked: Bool
         /// Days shown on any channel (each channel's window, and a resumed span).
         let shown: [Span]
+        /// Days shielded from public use.
+        let hidden: [Span]
         let rule: String
+
+        func isShown(on day: Int32) -> Bool { shown.contains { $0.contains(day) } && !hidden.contains { $0.contains(day) } }
     }
 
     /// The entity as public answers show it.
     public let entity: String
     /// Roughly the heap it holds (measured: ~200 bytes per negative record with its spans and id).
-    public var estimatedBytes: Int { 160 + (lists.count + bans.count) * 120 + records.count * 200 }
+    public var estimatedBytes: Int { 160 + (lists.count + bans.count) * 140 + records.count * 220 }
     let lists: [Interval]
     let bans: [Interval]
     let records: [Record]
 
+    /// Only what public answers may use: listings and records public on their days (not
+    /// shielded, not hidden on every channel), never revoked ones (NDRC Order 36 Art. 3).
     public init(_ state: EntityState) {
         entity = state.entity.masked
-        lists = state.lists.filter { !$0.revoked }.map {
-            Interval(eventId: $0.eventId, tag: $0.list, span: Span($0.since, $0.until), rule: $0.rules.first ?? "list-in-force")
+        func spans(_ ranges: [ClosedRange<CivilDate>]) -> [Span] { ranges.map { Span($0.lowerBound, $0.upperBound) } }
+        lists = state.lists.filter { !$0.revoked && $0.hiddenOn.count < Channel.allCases.count }.map { listing in
+            var shown = [Span(listing.since, listing.until)]
+            if let resumed = listing.resumed { shown.append(Span(resumed.lowerBound, resumed.upperBound)) }
+            return Interval(eventId: listing.eventId, tag: listing.list, spans: shown, hidden: spans(listing.shielded), rule: listing.rules.first ?? state.rules.listExitEndsBasis)
         }
-        bans = state.bans.filter { !$0.revoked }.map { Interval(eventId: $0.eventId, tag: $0.scope, span: Span($0.since, $0.until), rule: "ban-in-force") }
-        records = state.records.filter(\.negative).map { record in
+        bans = state.bans.filter { !$0.revoked }.map {
+            Interval(eventId: $0.eventId, tag: $0.scope, spans: [Span($0.since, $0.until)], hidden: [], rule: state.rules.display.effects.banWindow)
+        }
+        records = state.records.filter { $0.negative && !$0.revoked }.compactMap { record in
             var shown: [Span] = []
+            var hidden: [Span] = []
             for window in Channel.allCases.compactMap({ record.windows[$0] }) {
                 if let from = window.from, window.until.map({ $0 >= from }) ?? true { shown.append(Span(from, window.until)) }
                 if let resumed = window.resumed { shown.append(Span(resumed.lowerBound, resumed.upperBound)) }
+                hidden += spans(window.shielded)
             }
-            let rule = record.windows.values.compactMap(\.rules.last).first ?? "negative-record-displayed"
-            return Record(eventId: record.eventId, occurredOn: Int32(clamping: record.occurredOn.dayNumber), revoked: record.revoked, shown: shown, rule: rule)
+            guard !shown.isEmpty else { return nil }
+            let rule = record.windows.values.compactMap(\.rules.last).first ?? state.rules.display.effects.notDisplayed
+            return Record(eventId: record.eventId, occurredOn: Int32(clamping: record.occurredOn.dayNumber), shown: shown, hidden: hidden, rule: rule)
         }
     }
 
@@ -167,20 +184,21 @@ public struct CheckFacts: Sendable {
         let day = Int32(clamping: at.dayNumber)
         switch condition {
         case let .listInForce(names):
-            let found = lists.filter { names.contains($0.tag) && $0.span.contains(day) }
+            let found = lists.filter { names.contains($0.tag) && $0.contains(day) }
             return (!found.isEmpty, found.map { ($0.eventId, $0.rule) })
         case .negativeListInForce:
-            let found = lists.filter { (rules.lists[$0.tag]?.negative ?? true) && $0.span.contains(day) }
+            let found = lists.filter { (rules.lists[$0.tag]?.negative ?? true) && $0.contains(day) }
             return (!found.isEmpty, found.map { ($0.eventId, $0.rule) })
         case .banInForce:
-            let found = bans.filter { $0.span.contains(day) && (scope == nil || $0.tag == scope || $0.tag == "market") }
+            let found = bans.filter { $0.contains(day) && (scope == nil || $0.tag == scope || $0.tag == "market") }
             return (!found.isEmpty, found.map { ($0.eventId, $0.rule) })
         case let .negativeRecordWithinMonths(months):
             let since = Int32(clamping: at.adding(months: -months).dayNumber)
-            let found = records.filter { !$0.revoked && $0.occurredOn > since && $0.occurredOn <= day }
-            return (!found.isEmpty, found.map { ($0.eventId, "negative-record-within-\(months)-months") })
+            // Only what is public on the day counts (Order 36 Art. 3: repaired or expired information is not used).
+            let found = records.filter { $0.occurredOn > since && $0.occurredOn <= day && $0.isShown(on: day) }
+            return (!found.isEmpty, found.map { ($0.eventId, $0.rule) })
         case .negativeRecordDisplayed:
-            let found = records.filter { $0.shown.contains { $0.contains(day) } }
+            let found = records.filter { $0.isShown(on: day) }
             return (!found.isEmpty, found.map { ($0.eventId, $0.rule) })
         case let .not(inner):
             let (holds, basis) = evaluate(inner, at: at, scope: scope, rules: rules)

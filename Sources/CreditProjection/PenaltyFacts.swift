@@ -15,6 +15,8 @@ public struct PenaltyFacts: Sendable {
     public let measures: [Measure]
     public let sector: String
     public let givenSeverity: Severity?
+    /// The discretion level of the decision (`lighter`, `mitigated`, `ordinary`, `heavier`), when recorded.
+    public let discretion: String?
 
     /// Reads a penalty body (already validated against its schema at append).
     public init(body: JSONValue, decidedOn: CivilDate) {
@@ -28,6 +30,7 @@ public struct PenaltyFacts: Sendable {
         }
         sector = body["sector"]?.stringValue ?? "general"
         givenSeverity = body["severity"]?.stringValue.flatMap(Severity.init(rawValue:))
+        discretion = body["discretion"]?.stringValue
     }
 
     /// The latest end of a measure with a term.
@@ -36,40 +39,76 @@ public struct PenaltyFacts: Sendable {
     public var measureTypes: Set<String> { Set(measures.map(\.type)) }
 }
 
-/// A severity and why.
+/// A severity on one channel, and why.
 public struct SeverityFinding: Sendable, Equatable {
     public let severity: Severity
-    /// True when the decision said it (the sector's own classification wins, Order 36 Art. 11).
+    /// True when the decision said it (the sector's own classification, Order 36 Art. 11).
     public let given: Bool
+    /// The class (or the given-severity rule) that decided it.
     public let rule: String
     public let reason: String
 }
 
+/// How a rulebook classifies a penalty: its severity, and whether its class is shown and
+/// may be repaired at all.
+public struct PenaltyClassification: Sendable {
+    public let finding: SeverityFinding
+    public let displayed: Bool
+    public let repairable: Bool
+}
+
 extension DisplayRules {
-    /// The severity of a penalty: as given, else derived (domain.md §4).
-    /// - Parameter linkedToSeriousListing: a serious-dishonesty listing rests on it.
-    public func severity(of penalty: PenaltyFacts, person: Bool, linkedToSeriousListing: Bool) -> SeverityFinding {
-        if let given = penalty.givenSeverity {
-            return SeverityFinding(severity: given, given: true, rule: "sector-classification", reason: "given by the deciding authority (NDRC Order 36 Art. 11)")
+    /// Classifies `penalty` under `rulebook`: a submitted severity where the rulebook lets
+    /// it win, else the first of the rulebook's classes whose condition holds.
+    /// - Parameter linkedListings: the lists whose listings in effect rest on the penalty.
+    public func classify(_ penalty: PenaltyFacts, under rulebook: Rulebook, person: Bool, linkedListings: Set<String>) -> PenaltyClassification {
+        if let given = penalty.givenSeverity, let rule = rulebook.givenSeverity {
+            let finding = SeverityFinding(severity: given, given: true, rule: rule, reason: "given by the deciding authority")
+            return PenaltyClassification(finding: finding, displayed: true, repairable: true)
         }
+        for penaltyClass in rulebook.classes {
+            guard let reason = reason(penaltyClass.condition, penalty, person: person, linkedListings: linkedListings) else { continue }
+            let finding = SeverityFinding(severity: penaltyClass.severity, given: false, rule: penaltyClass.id, reason: reason)
+            return PenaltyClassification(finding: finding, displayed: penaltyClass.displayed, repairable: penaltyClass.repairable)
+        }
+        preconditionFailure("a class set ends with a class that always holds (checked at load)")
+    }
+
+    /// Why `condition` holds for `penalty`, or `nil` when it does not.
+    func reason(_ condition: PenaltyClass.Condition, _ penalty: PenaltyFacts, person: Bool, linkedListings: Set<String>) -> String? {
+        var reasons: [String] = []
         let types = penalty.measureTypes
-        if let serious = types.intersection(seriousMeasures).sorted().first {
-            return SeverityFinding(severity: .serious, given: false, rule: seriousRule, reason: "measure \(serious)")
+        if let procedure = condition.procedure {
+            guard penalty.procedure == procedure else { return nil }
+            reasons.append("\(procedure) procedure")
         }
-        if linkedToSeriousListing {
-            return SeverityFinding(severity: .serious, given: false, rule: seriousRule, reason: "a serious-dishonesty listing rests on it")
+        if let only = condition.onlyMeasures {
+            guard types.isSubset(of: only) else { return nil }
+            reasons.append("measures only of \(only.sorted().joined(separator: ", "))")
         }
-        if penalty.procedure == "simple" {
-            return SeverityFinding(severity: .minor, given: false, rule: minorRule, reason: "simple procedure")
+        if let any = condition.anyMeasure {
+            guard let found = types.intersection(any).sorted().first else { return nil }
+            reasons.append("measure \(found)")
         }
-        if types.isSubset(of: ["warning", "criticism"]) {
-            return SeverityFinding(severity: .minor, given: false, rule: minorRule, reason: "warning or criticism only")
+        if condition.smallFine {
+            let limit = person ? smallFineNaturalPersonYuan : smallFineOrganisationYuan
+            let fines = penalty.measures.filter { $0.type == "fine" }
+            guard !fines.isEmpty, fines.allSatisfy({ ($0.amountYuan ?? .infinity) <= limit }) else { return nil }
+            reasons.append("a fine of at most \(Int(limit)) yuan")
         }
-        let limit = person ? smallFineNaturalPersonYuan : smallFineOrganisationYuan
-        let fines = penalty.measures.filter { $0.type == "fine" }
-        if types.isSubset(of: ["warning", "criticism", "fine"]), !fines.isEmpty, fines.allSatisfy({ ($0.amountYuan ?? .infinity) <= limit }) {
-            return SeverityFinding(severity: .minor, given: false, rule: smallFineRule, reason: "a fine of at most \(Int(limit)) yuan")
+        if let levels = condition.discretion {
+            let level = penalty.discretion ?? discretionDefault.value
+            guard levels.contains(level) else { return nil }
+            reasons.append(penalty.discretion == nil ? "discretion \(level) (not recorded: \(discretionDefault.rule))" : "discretion \(level)")
         }
-        return SeverityFinding(severity: .general, given: false, rule: generalRule, reason: "neither minor nor serious")
+        if let sectors = condition.sectors {
+            guard sectors.contains(penalty.sector) else { return nil }
+            reasons.append("sector \(penalty.sector)")
+        }
+        if let list = condition.linkedListing {
+            guard linkedListings.contains(list) else { return nil }
+            reasons.append("a \(list) listing rests on it")
+        }
+        return reasons.isEmpty ? "none of the rulebook's other classes" : reasons.joined(separator: "; ")
     }
 }

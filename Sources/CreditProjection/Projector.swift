@@ -42,26 +42,37 @@ public enum Projector {
     }
 
     static func record(_ fact: EntityFold.RecordFact, body: JSONValue, corrections: [EntityFold.Correction]?, revokedBy: String?) -> RecordState {
-        var superseded: [(String, String)] = (corrections ?? []).map { ($0.by, "corrected: fields replaced over the record's whole life") }
-        if let revokedBy { superseded.append((revokedBy, "revoked: read as never valid")) }
+        var superseded = (corrections ?? []).map { Supersession($0.by, "corrected: fields replaced over the record's whole life") }
+        if let revokedBy { superseded.append(Supersession(revokedBy, "revoked: read as never valid")) }
         return RecordState(
             eventId: fact.eventId, kind: fact.kind, occurredOn: fact.occurredOn, body: corrected(body, corrections), negative: fact.negative,
-            severity: nil, windows: [:], underObjection: false, supersededBy: superseded, revoked: revokedBy != nil, fulfilled: false)
+            severities: [:], windows: [:], underObjection: false, supersededBy: superseded, revoked: revokedBy != nil, fulfilled: false)
     }
 
-    static func listing(_ fact: EntityFold.ListingFact, rules: RuleSet, revoked: Bool) -> ListingState {
+    /// A listing's term: the list's own (Order 44 Art. 21: 3 years), the term given at entry,
+    /// or — for lists with linked terms — a measure term of a penalty it rests on, the latest.
+    static func listing(_ fact: EntityFold.ListingFact, rules: RuleSet, revoked: Bool, linkedTermEnd: CivilDate?) -> ListingState {
         let rule = rules.lists[fact.list]
         var until = fact.termUntil
         var ruleIds = rule.map { [$0.id] } ?? []
         var earliestRemoval: CivilDate?
         if let termMonths = rule?.termMonths {
-            // Automatic exit after the term (Order 44 Art. 21), or at a longer measure term.
             let automatic = fact.since.adding(months: termMonths)
             until = max(until ?? automatic, automatic)
+        }
+        if let linkedRule = rule?.linkedTermsRule, let term = linkedTermEnd, until.map({ term > $0 }) ?? false {
+            until = term
+            ruleIds.append(linkedRule)
         }
         if let months = rule?.earlyRemovalAfterMonths {
             earliestRemoval = fact.since.adding(months: months).adding(days: 1)
             if let earlyRule = rule?.earlyRemovalRule { ruleIds.append(earlyRule) }
+            // No early removal while a linked measure's term runs (Order 44 Art. 16, Order 107 Art. 13).
+            if let linkedRule = rule?.linkedTermsRule, let term = [linkedTermEnd, fact.termUntil].compactMap({ $0 }).max(), term >= earliestRemoval! {
+                earliestRemoval = term.adding(days: 1)
+                if !ruleIds.contains(linkedRule) { ruleIds.append(linkedRule) }
+            }
+            if let last = until, let earliest = earliestRemoval, earliest > last { earliestRemoval = nil }
         }
         return ListingState(
             eventId: fact.eventId, list: fact.list, since: fact.since, until: until, exitedBy: nil, exitReason: nil, basis: fact.basis,
@@ -76,33 +87,29 @@ public enum Projector {
         listing.exitReason = reason
     }
 
-    static func computeWindows(_ record: inout RecordState, person: Bool, linkedToSeriousListing: Bool, rules: RuleSet) {
+    /// The severity and window of a record on each channel.
+    static func computeWindows(_ record: inout RecordState, person: Bool, linkedListings: Set<String>, rules: RuleSet) {
         let display = rules.display
-        // A penalty's facts and severity do not depend on the channel: read them once.
-        var penalty: (facts: PenaltyFacts, finding: SeverityFinding)?
-        if record.kind == .penaltyImposed {
-            let facts = PenaltyFacts(body: record.body, decidedOn: record.occurredOn)
-            let finding = display.severity(of: facts, person: person, linkedToSeriousListing: linkedToSeriousListing)
-            penalty = (facts, finding)
-            record.severity = finding
-        }
+        let facts = record.kind == .penaltyImposed ? PenaltyFacts(body: record.body, decidedOn: record.occurredOn) : nil
         for channel in Channel.allCases {
             var window: DisplayWindow
             switch record.kind {
             case .penaltyImposed:
-                let (facts, finding) = penalty!
-                window = display.penaltyWindow(facts, severity: finding, channel: channel, person: person)
-                window.rules.insert(finding.rule, at: 0)
+                let (penaltyWindow, finding) = display.penaltyWindow(facts!, channel: channel, person: person, linkedListings: linkedListings)
+                window = penaltyWindow
+                record.severities[channel] = finding
             case .commitmentBreached where record.body["fraudulent"]?.boolValue == true:
-                let rule = display.otherRecords["commitment.breached.fraudulent"]!
-                window = person && channel == .creditchina
-                    ? .never("ndrc-36-art12-natural-persons", "a natural person's negative records are not shown on creditchina")
-                    : display.fixedWindow(start: record.occurredOn, months: rule.fixedMonths ?? 36, rule: rule.id)
+                let rule = display.otherRecords[OtherRecordName.fraudulentBreach]!
+                window = fixedNegativeWindow(start: record.occurredOn, months: rule.fixedMonths ?? 36, rule: rule.id, channel: channel, person: person, rules: rules)
             case .commitmentBreached:
-                let rule = display.otherRecords["commitment.breached"]!
+                let rule = display.otherRecords[OtherRecordName.breach]!
                 window = display.severityWindow(start: record.occurredOn, severity: rule.severity ?? .general, channel: channel, person: person, rule: rule.id)
+            case .adminAction where record.negative && record.body["category"]?.stringValue == "inspection" && display.otherRecords[OtherRecordName.spotCheck]!.channel == channel:
+                // Completed by ``spotCheckWindows`` once the penalties and listings it is tied to are known.
+                let rule = display.otherRecords[OtherRecordName.spotCheck]!
+                window = fixedNegativeWindow(start: record.occurredOn, months: rule.fixedMonths ?? 3, rule: rule.id, channel: channel, person: person, rules: rules)
             case .adminAction where record.negative:
-                let rule = display.otherRecords["admin.action.negative"]!
+                let rule = display.otherRecords[OtherRecordName.negativeAdminAction]!
                 window = display.severityWindow(start: record.occurredOn, severity: rule.severity ?? .general, channel: channel, person: person, rule: rule.id)
             case .warningIssued, .interviewRecorded:
                 let rule = display.otherRecords[record.kind.rawValue]!
@@ -111,74 +118,39 @@ public enum Projector {
                 let from = record.body["validFrom"]?.stringValue.flatMap(CivilDate.init) ?? record.occurredOn
                 window = DisplayWindow(
                     from: max(from, record.occurredOn), until: record.body["validUntil"]?.stringValue.flatMap(CivilDate.init), repairableFrom: nil,
-                    endReason: nil, resumed: nil, rules: ["license-displayed-while-valid"], notDisplayedBecause: nil)
+                    endReason: nil, resumed: nil, rules: [display.effects.licenceWindow], notDisplayedBecause: nil)
             default:
-                window = .never("not-a-displayed-record", "\(record.kind.rawValue) has no display window")
+                window = .never(display.effects.notDisplayed, "\(record.kind.rawValue) has no display window")
             }
             if record.revoked, window.from != nil {
-                window.cut(before: window.from!, reason: .revoked, rule: "record-revoked")
+                window.cut(before: window.from!, reason: .revoked, rule: display.effects.revoked)
                 window.endReason = .revoked
             }
             record.windows[channel] = window
         }
     }
 
-    static func end(_ record: inout RecordState, before date: CivilDate, reason: EndReason, by eventId: String, effect: String, rule: String? = nil) {
-        for channel in Channel.allCases {
-            record.windows[channel]?.cut(before: date, reason: reason, rule: rule ?? "\(reason.rawValue)-by-event")
+    /// A negative record shown a fixed number of months with no early end, unless the
+    /// channel's rulebook on its date hides natural persons.
+    static func fixedNegativeWindow(start: CivilDate, months: Int, rule: String, channel: Channel, person: Bool, rules: RuleSet) -> DisplayWindow {
+        let rulebook = rules.display.channels[channel]!.rulebook(on: start)
+        if person, let hidden = rulebook.naturalPersonsHidden {
+            return .never(hidden, "a natural person's negative records are not shown under \(rulebook.id)")
         }
-        record.supersededBy.append((eventId, effect))
+        return rules.display.fixedWindow(start: start, months: months, rule: rule)
     }
 
-    /// A repair revoked for fraud: display resumes from the revocation, the period restarts,
-    /// no early end (Order 107 Art. 23; Order 36 Art. 25).
-    static func resume(_ record: inout RecordState, on date: CivilDate, by eventId: String, rules: RuleSet) {
+    static func end(_ record: inout RecordState, before date: CivilDate, reason: EndReason, by eventId: String, effect: String, rule: String) {
         for channel in Channel.allCases {
-            guard var window = record.windows[channel], let from = window.from, let until = window.until else { continue }
-            let months = monthsBetween(from, until)
-            window.resumed = date...date.adding(months: max(months, 1))
-            window.repairableFrom = nil
-            window.endReason = nil
-            window.rules.append(rules.display.otherRecords["repair.revoked"]!.id)
-            record.windows[channel] = window
+            record.windows[channel]?.cut(before: date, reason: reason, rule: rule)
         }
-        record.supersededBy.append((eventId, "repair revoked for fraud: display resumes, the period restarts"))
+        record.supersededBy.append(Supersession(eventId, effect))
     }
 
     static func monthsBetween(_ from: CivilDate, _ until: CivilDate) -> Int {
         var months = (until.year - from.year) * 12 + (until.month - from.month)
         if from.adding(months: months) > until { months -= 1 }
         return months
-    }
-
-    static func pendingItems(
-        objections: [EntityFold.ObjectionFact], applications: [EntityFold.ApplicationFact], records: [RecordState], recordIndex: [String: Int],
-        at: CivilDate, rules: RuleSet
-    ) -> [PendingItem] {
-        var items: [PendingItem] = []
-        func item(_ kind: PendingItem.Kind, _ id: String, _ target: String, _ stage: String, _ since: CivilDate, _ channel: Channel?, _ days: Int, _ rule: String) -> PendingItem {
-            let deadline = rules.calendar.adding(workingDays: days, to: since)
-            let overdue: Bool? = if case let .date(day) = deadline { at > day } else { nil }
-            return PendingItem(kind: kind, eventId: id, target: target, stage: stage, since: since, channel: channel, deadline: deadline, overdue: overdue, rule: rule)
-        }
-        for objection in objections.sorted(by: { $0.eventId < $1.eventId }) {
-            let step = rules.deadlines.objection
-            items.append(item(.objection, objection.eventId, objection.target, "check", objection.on, nil, step.workingDays, step.id))
-        }
-        for application in applications.sorted(by: { $0.eventId < $1.eventId }) {
-            let id = application.eventId
-            // The channel that shows the record decides the procedure; GSXT's when it shows it.
-            let windows = recordIndex[application.target].map { records[$0].windows } ?? [:]
-            let channel: Channel = windows[.gsxt]?.from != nil ? .gsxt : .creditchina
-            if let accepted = application.acceptedOn {
-                let step = rules.deadlines.repairDecision[channel]!
-                items.append(item(.repair, id, application.target, "decision", accepted, channel, step.workingDays, step.id))
-            } else {
-                let step = rules.deadlines.repairAcceptance[channel]!
-                items.append(item(.repair, id, application.target, "acceptance", application.on, channel, step.workingDays, step.id))
-            }
-        }
-        return items
     }
 
     static func flags(_ state: EntityState, at: CivilDate) -> [String] {
@@ -192,25 +164,5 @@ public enum Projector {
         if state.records.contains(where: \.underObjection) { flags.append("underObjection") }
         if state.deregisteredOn != nil { flags.append("deregistered") }
         return flags
-    }
-
-    static func supervisionClass(_ state: EntityState, at: CivilDate) -> (String, String) {
-        let flags = Set(state.flags)
-        if flags.contains("seriousDishonesty") { return ("D", "class-d-serious-dishonesty") }
-        let seriousShown = state.records.contains { record in
-            record.severity?.severity == .serious && record.windows.values.contains { $0.isShown(on: at) }
-        }
-        if flags.contains("keyAttention") || flags.contains("abnormalOperations") || flags.contains("banned") || seriousShown {
-            return ("C", "class-c-key-attention")
-        }
-        let threeYearsAgo = at.adding(months: -36)
-        let recentNegative = state.records.contains { record in
-            record.negative && !record.revoked && record.windows.values.contains { window in
-                guard let from = window.from else { return false }
-                return from <= at && (window.until.map { $0 >= threeYearsAgo } ?? true)
-            }
-        }
-        if flags.contains("redList") || !recentNegative { return ("A", "class-a-trustworthy") }
-        return ("B", "class-b-normal")
     }
 }

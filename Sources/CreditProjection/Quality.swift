@@ -21,6 +21,7 @@ public enum Quality {
         public static let revocationsLate = "revocationsWithdrawnLate"
         public static let repairAcceptanceLate = "repairAcceptanceLate"
         public static let repairDecisionLate = "repairDecisionLate"
+        public static let repairReplyLate = "repairReplyLate"
         public static let objectionLate = "objectionCheckLate"
         public static func rejected(_ code: String) -> String { "rejected." + code }
     }
@@ -53,10 +54,11 @@ public enum Quality {
         let target = event.refs.first ?? ""
         let channel = publicationChannel(authority: event.authority)
         switch event.kind {
-        case .penaltyImposed, .licenseGranted:
+        case .penaltyImposed, .licenseGranted, .adminAction, .listEntered:
+            guard let step = rules.deadlines.publication[event.kind]?[channel] else { return [] }
             var findings = [Finding(metric: Metric.received, month: month)]
             let published = event.body["publishedOn"]?.stringValue.flatMap(CivilDate.init) ?? recordedOn
-            switch rules.calendar.adding(workingDays: rules.deadlines.publication[channel]!.workingDays, to: event.occurredOn) {
+            switch rules.calendar.adding(workingDays: step.workingDays, to: event.occurredOn) {
             case let .date(deadline): findings.append(Finding(metric: published > deadline ? Metric.late : Metric.onTime, month: month))
             case .calendarUnknown: findings.append(Finding(metric: Metric.deadlineUnknown, month: month))
             }
@@ -69,16 +71,26 @@ public enum Quality {
                 findings.append(Finding(metric: Metric.revocationsLate, month: month))
             }
             return findings
-        case .repairAccepted:
+        case .repairAccepted, .repairGranted, .repairRejected:
+            // The deadlines `status` reports as pending (``Projector/repairDeadlines``), met or not.
             guard let application = fold?.applications.first(where: { $0.eventId == target }) else { return [] }
-            return late(from: application.on, days: rules.deadlines.repairAcceptance[channel]!.workingDays, metric: Metric.repairAcceptanceLate)
-        case .repairGranted, .repairRejected:
-            guard let application = fold?.applications.first(where: { $0.eventId == target }) else { return [] }
-            let step = rules.deadlines.repairDecision[channel]!
-            return late(from: application.acceptedOn ?? application.on, days: step.workingDays + (step.extensionWorkingDays ?? 0), metric: Metric.repairDecisionLate)
+            let list = fold?.listings.first { $0.eventId == application.target }?.list
+            var findings: [Finding] = []
+            for (stage, since, due) in Projector.repairDeadlines(application, list: list, rules: rules) {
+                switch (stage, event.kind) {
+                case ("acceptance", .repairAccepted): findings += late(from: since, days: due.workingDays, metric: Metric.repairAcceptanceLate)
+                case ("acceptance", _):
+                    let decision = rules.deadlines.repairDecisionDays(application.channel, extended: application.extendedOn != nil)
+                    findings += late(from: since, days: due.workingDays + decision, metric: Metric.repairDecisionLate)
+                case ("decision", .repairGranted), ("decision", .repairRejected): findings += late(from: since, days: due.workingDays, metric: Metric.repairDecisionLate)
+                case ("reply", .repairGranted), ("reply", .repairRejected): findings += late(from: since, days: due.workingDays, metric: Metric.repairReplyLate)
+                default: break
+                }
+            }
+            return findings
         case .objectionResolved:
             guard let objection = fold?.objections.first(where: { $0.eventId == target }) else { return [] }
-            return late(from: objection.on, days: rules.deadlines.objection.workingDays, metric: Metric.objectionLate)
+            return late(from: objection.on, days: Projector.objectionDeadline(rules).workingDays, metric: Metric.objectionLate)
         default:
             return []
         }

@@ -1,4 +1,5 @@
 import CreditDomain
+import Crypto
 import Foundation
 import LedgerJSON
 
@@ -11,6 +12,13 @@ public struct RuleSet: Sendable {
     public let deadlines: Deadlines
     public let calendar: WorkingDayCalendar
     public let measures: MeasureCatalogue
+    public let supervision: SupervisionRules
+    public let publicFields: PublicFields
+    /// SHA-256 over the rule files (hex): answers name the rules they were computed under.
+    public let digest: String
+
+    /// The rule files, in the order the digest covers them.
+    static let files = ["cn-workdays.json", "deadlines.json", "display.json", "lists.json", "measures.json", "public-fields.json", "supervision.json"]
 
     public struct LoadError: Error, CustomStringConvertible {
         public let description: String
@@ -19,6 +27,14 @@ public struct RuleSet: Sendable {
     /// Loads the rule files from `directory` (the `Schemas/rules` folder).
     /// - Throws: `LoadError` naming the file and what is wrong; start-up must stop on it.
     public init(directory: String) throws(LoadError) {
+        // The digest: for each file in ``files`` order, its name, a NUL byte and the SHA-256 of its bytes.
+        var digest = SHA256()
+        for name in Self.files {
+            guard let data = FileManager.default.contents(atPath: directory + "/" + name) else { throw LoadError(description: "cannot read rule file \(directory)/\(name)") }
+            digest.update(data: Array(name.utf8) + [0])
+            digest.update(data: Array(SHA256.hash(data: data)))
+        }
+        self.digest = digest.finalize().map { String(format: "%02x", $0) }.joined()
         func load(_ name: String) throws(LoadError) -> JSONValue {
             let path = directory + "/" + name
             guard let data = FileManager.default.contents(atPath: path) else { throw LoadError(description: "cannot read rule file \(path)") }
@@ -37,6 +53,8 @@ public struct RuleSet: Sendable {
             deadlines = try Deadlines(try load("deadlines.json"))
             calendar = try WorkingDayCalendar(file: directory + "/cn-workdays.json")
             measures = try MeasureCatalogue(try load("measures.json"), lists: lists)
+            supervision = try SupervisionRules(try load("supervision.json"))
+            publicFields = try PublicFields(try load("public-fields.json"))
         } catch let error as LoadError {
             throw error
         } catch let error as RuleError {
@@ -82,6 +100,12 @@ public struct ListRule: Sendable {
     public let earlyRemovalRule: String?
     /// True for lists that are negative records (all but the red list).
     public let negative: Bool
+    /// The severity the list's entries have on a channel, with its rule (shown per that tier).
+    public let channels: [Channel: (severity: Severity, rule: String)]
+    /// Set when a penalty's measure term the listing rests on extends it and blocks early removal.
+    public let linkedTermsRule: String?
+    /// Deregistration removes the entity from this list (SAMR Order 107 Art. 20).
+    public let endsOnDeregistration: Bool
 
     init(name: String, _ value: JSONValue) throws(RuleError) {
         list = name
@@ -91,10 +115,20 @@ public struct ListRule: Sendable {
         earlyRemovalRule = value["earlyRemovalRule"]?.stringValue
         guard let negative = value["negative"]?.boolValue else { throw RuleError("lists.json: \(name).negative must be true or false") }
         self.negative = negative
+        var channels: [Channel: (Severity, String)] = [:]
+        for (name, entry) in value["channels"]?.objectValue ?? [] {
+            guard let channel = Channel(rawValue: name), let severity = entry["severity"]?.stringValue.flatMap(Severity.init(rawValue:)) else {
+                throw RuleError("lists.json: \(list).channels.\(name) needs a known channel and a severity")
+            }
+            channels[channel] = (severity, try RuleError.string(entry["id"], "lists.json: \(list).channels.\(name).id"))
+        }
+        self.channels = channels
+        linkedTermsRule = value["linkedTerms"] == nil ? nil : try RuleError.string(value["linkedTerms"]?["id"], "lists.json: \(list).linkedTerms.id")
+        endsOnDeregistration = value["endsOnDeregistration"]?.boolValue ?? false
     }
 }
 
-/// Processing deadlines in working days.
+/// Processing deadlines in working days (`deadlines.json`).
 public struct Deadlines: Sendable {
     public struct Step: Sendable {
         public let id: String
@@ -102,10 +136,15 @@ public struct Deadlines: Sendable {
         public let extensionWorkingDays: Int?
     }
 
-    public let publication: [Channel: Step]
+    /// Per kind (`penalty.imposed`, `license.granted`, `admin.action`, `list.entered`) and channel.
+    public let publication: [EventKind: [Channel: Step]]
     public let repairAcceptance: [Channel: Step]
     public let repairDecision: [Channel: Step]
-    public let objection: Step
+    /// Credit China's answer to an application, all steps included (NDRC Order 36 Art. 16).
+    public let repairReply: [Channel: Step]
+    public let abnormalOperationsRemoval: Step
+    public let objectionForward: Step
+    public let objectionCheck: Step
     public let revocationWithdrawal: Step
 
     init(_ value: JSONValue) throws(RuleError) {
@@ -113,19 +152,37 @@ public struct Deadlines: Sendable {
             guard let value, let days = value["workingDays"]?.intValue, days > 0 else { throw RuleError("deadlines.json: \(what).workingDays must be a positive number") }
             return Step(id: try RuleError.string(value["id"], "deadlines.json: \(what).id"), workingDays: Int(days), extensionWorkingDays: value["extensionWorkingDays"]?.intValue.map { Int($0) })
         }
-        var publication: [Channel: Step] = [:]
+        var publication: [EventKind: [Channel: Step]] = [:]
+        for (name, channels) in value["publication"]?.objectValue ?? [] {
+            guard let kind = EventKind(rawValue: name) else { throw RuleError("deadlines.json: publication.\(name) is not an event kind") }
+            for channel in Channel.allCases {
+                publication[kind, default: [:]][channel] = try step(channels[channel.rawValue], "publication.\(name).\(channel.rawValue)")
+            }
+        }
         var acceptance: [Channel: Step] = [:]
         var decision: [Channel: Step] = [:]
+        var reply: [Channel: Step] = [:]
         for channel in Channel.allCases {
-            publication[channel] = try step(value["publication"]?[channel.rawValue], "publication.\(channel.rawValue)")
-            acceptance[channel] = try step(value["repair"]?[channel.rawValue]?["acceptance"], "repair.\(channel.rawValue).acceptance")
-            decision[channel] = try step(value["repair"]?[channel.rawValue]?["decision"], "repair.\(channel.rawValue).decision")
+            let repair = value["repair"]?[channel.rawValue]
+            acceptance[channel] = try step(repair?["acceptance"], "repair.\(channel.rawValue).acceptance")
+            decision[channel] = try step(repair?["decision"], "repair.\(channel.rawValue).decision")
+            if repair?["reply"] != nil { reply[channel] = try step(repair?["reply"], "repair.\(channel.rawValue).reply") }
         }
         self.publication = publication
-        self.repairAcceptance = acceptance
-        self.repairDecision = decision
-        objection = try step(value["objection"], "objection")
+        repairAcceptance = acceptance
+        repairDecision = decision
+        repairReply = reply
+        abnormalOperationsRemoval = try step(value["abnormalOperationsRemoval"], "abnormalOperationsRemoval")
+        objectionForward = try step(value["objection"]?["forward"], "objection.forward")
+        objectionCheck = try step(value["objection"]?["check"], "objection.check")
         revocationWithdrawal = try step(value["revocationWithdrawal"], "revocationWithdrawal")
+    }
+
+    /// Working days to decide a repair application after its acceptance: 7, or 7 + 10 once
+    /// extended (a recorded `repair.extended`, never a guess).
+    public func repairDecisionDays(_ channel: Channel, extended: Bool) -> Int {
+        let step = repairDecision[channel]!
+        return step.workingDays + (extended ? step.extensionWorkingDays ?? 0 : 0)
     }
 }
 

@@ -155,7 +155,7 @@ import Testing
             event("o-2", "objection.filed", on: "2026-06-01", refs: ["p-2"], body: ["grounds": "处罚决定已被撤销"]))
         let flagged = try status(client, at: "2026-06-02")
         #expect(flagged["records"]?.arrayValue?.allSatisfy { $0["underObjection"] == true } == true)
-        #expect(flagged["pending"]?.arrayValue?.filter { $0["kind"] == "objection" }.first?["deadline"] == "2026-06-10")
+        #expect(flagged["pending"]?.arrayValue?.filter { $0["kind"] == "objection" }.first?["deadline"] == "2026-06-11", "forwarded in 1 working day, checked in 7 (Order 36 Art. 18)")
         #expect(try displayed(client, at: "2026-06-02") == ["p-1", "p-2"], "display continues while objected to")
 
         _ = try append(client,

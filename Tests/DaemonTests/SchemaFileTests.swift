@@ -59,6 +59,10 @@ import Testing
                 let penalty = try append(.penaltyImposed, body: example(.penaltyImposed), entity: entity, on: dates[0])
                 if kind == .repairApplied { try append(.penaltyFulfilled, body: example(.penaltyFulfilled), entity: entity, on: dates[1], refs: [penalty]) }
                 return penalty
+            case .repairExtended:
+                let application = try prerequisite(for: .repairAccepted, entity: entity)!
+                try append(.repairAccepted, body: example(.repairAccepted), entity: entity, on: dates[3], refs: [application])
+                return application
             case .repairAccepted, .repairGranted, .repairRejected:
                 let penalty = try prerequisite(for: .repairApplied, entity: entity)!
                 return try append(.repairApplied, body: example(.repairApplied), entity: entity, on: dates[2], refs: [penalty])
@@ -70,6 +74,7 @@ import Testing
                 return try append(.objectionFiled, body: example(.objectionFiled), entity: entity, on: dates[2], refs: [penalty])
             case .listExited: return try append(.listEntered, body: example(.listEntered), entity: entity, on: dates[0])
             case .banLifted: return try append(.banImposed, body: example(.banImposed), entity: entity, on: dates[0])
+            case .shieldingEnded: return try append(.shieldingStarted, body: example(.shieldingStarted), entity: entity, on: dates[0])
             case .commitmentFulfilled, .commitmentBreached: return try append(.commitmentMade, body: example(.commitmentMade), entity: entity, on: dates[0])
             case .licenseEnded: return try append(.licenseGranted, body: example(.licenseGranted), entity: entity, on: dates[0])
             default: return kind.refRule.minimum > 0 ? try append(.penaltyImposed, body: example(.penaltyImposed), entity: entity, on: dates[0]) : nil
