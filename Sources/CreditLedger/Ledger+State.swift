@@ -95,19 +95,31 @@ extension Ledger {
     public static let maximumReportDays = 366 * 30
 
     /// The public credit report over `from...to`, pinned to the head (or to `headSeq`, to
-    /// recompute an earlier report): same head, same bytes.
-    public func report(of entity: EntityCode, from: CivilDate, to: CivilDate, headSeq: UInt64? = nil) throws -> CreditReport {
+    /// recompute an earlier report): same head and rules, same bytes. An earlier head is
+    /// refused once one of the entity's records was revoked or corrected after it: a public
+    /// report never shows a record as it stood before such a change (domain.md §5).
+    /// - Parameter expectedRulesDigest: the digest an earlier report printed; the answer says
+    ///   when it is recomputed under other rules.
+    public func report(of entity: EntityCode, from: CivilDate, to: CivilDate, headSeq: UInt64? = nil, expectedRulesDigest: String? = nil) throws -> CreditReport {
         guard from <= to else { throw LedgerError(.invalidField, "from must not be after to", field: "from") }
         guard to.dayNumber - from.dayNumber <= Self.maximumReportDays else {
             throw LedgerError(.invalidField, "a report covers at most \(Self.maximumReportDays) days", field: "to")
         }
         let (seq, hash) = try store.read { log -> (UInt64, String) in
             let seq = min(headSeq ?? log.head.seq, log.head.seq)
+            for later in try log.seqs(stream: entity.code) where later > seq {
+                let event = try Self.storedEvent(seq: later, in: log).event
+                if Projector.isRetroactive(event) {
+                    throw LedgerError(
+                        .invalidField, "\(event.kind.rawValue) '\(event.eventId)' (seq \(later)) changed a record after head \(seq): the report at that head is withdrawn; ask for the current one",
+                        field: "head")
+                }
+            }
             guard seq > 0 else { return (0, LogHead.empty.hashHex) }
             guard let record = try log.record(seq: seq) else { throw LedgerError(.internal, "the log has no record \(seq)") }
             return (seq, record.hashHex)
         }
         let state = try self.state(of: entity, at: to, knownAt: .bound(.seq(seq)))
-        return CreditReport(state: state, from: from, to: to, headSeq: seq, headHash: hash)
+        return CreditReport(state: state, from: from, to: to, headSeq: seq, headHash: hash, expectedRulesDigest: expectedRulesDigest)
     }
 }

@@ -21,7 +21,9 @@ public enum Projector {
         return fold.state(at: at, knownAtSeq: echoedSeq, rules: rules) { seq in bodies[seq] ?? .object([]) }
     }
 
-    static func isRetroactive(_ event: CreditEvent) -> Bool {
+    /// Corrections, revocations and upheld objections with an action: they change how a
+    /// record reads over its whole life.
+    public static func isRetroactive(_ event: CreditEvent) -> Bool {
         switch event.kind {
         case .recordCorrected, .recordRevoked: return true
         case .objectionResolved: return event.body["outcome"]?.stringValue == "upheld" && event.body["action"] != nil

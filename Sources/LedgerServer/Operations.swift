@@ -152,6 +152,7 @@ struct Operations: Sendable {
         let head = try ledger.store.head()
         return CanonicalJSON.encode([
             "version": .string(Self.version), "protocol": 1, "head": .int(Int64(head.seq)), "headHash": .string(head.hashHex),
+            "rulesDigest": .string(ledger.rules.digest),
         ])
     }
 
@@ -262,7 +263,15 @@ struct Operations: Sendable {
             return date
         }
         let head = try request.integer("head", in: 1...Int64.max).map { UInt64($0) }
-        return CanonicalJSON.encode(try ledger.report(of: entity, from: try required("from"), to: try required("to"), headSeq: head).json)
+        var rulesDigest: String?
+        if let value = request["rulesDigest"], !value.isNull {
+            guard let text = value.stringValue, text.utf8.count == 64, text.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
+                throw LedgerError(.invalidField, "rulesDigest must be the 64 hex digits a report printed", field: "rulesDigest")
+            }
+            rulesDigest = text
+        }
+        let report = try ledger.report(of: entity, from: try required("from"), to: try required("to"), headSeq: head, expectedRulesDigest: rulesDigest)
+        return CanonicalJSON.encode(report.json)
     }
 
     func verify(_ request: Request) throws -> [UInt8] {
