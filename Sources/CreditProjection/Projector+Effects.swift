@@ -13,7 +13,8 @@ extension Projector {
         for channel in Channel.allCases {
             guard var window = record.windows[channel], window.from != nil else { continue }
             if let earliest = window.repairableFrom, appliedOn >= earliest {
-                window.cut(before: grantedOn, reason: .repaired, rule: rules.display.effects.repaired)
+                // A grant takes effect no earlier than its application (a log may say otherwise).
+                window.cut(before: max(grantedOn, appliedOn), reason: .repaired, rule: rules.display.effects.repaired)
                 supersession.channels[channel] = ("display ends", rules.display.effects.repaired)
                 ended.insert(channel)
             } else if let repairable = window.repairableFrom {

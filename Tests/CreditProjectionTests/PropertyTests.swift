@@ -10,13 +10,19 @@ import Testing
 /// dates in 2019-2026 in any order — projections must cope with any log, legal or not.
 enum HistoryGenerator {
     static let entity = try! EntityCode(validating: "91110000600037341L")
+    /// A resident ID number written into free-text fields: public answers must never show it whole.
+    static let identityNumber = "110105199003071239"
 
-    static func history(seed: UInt64, count: Int) -> [RecordedEvent] {
+    /// - Parameters:
+    ///   - from: the earliest date; events fall in the `years` after it.
+    static func history(
+        seed: UInt64, count: Int, entity: EntityCode = HistoryGenerator.entity, from: CivilDate = CivilDate("2019-01-01")!, years: Int = 8
+    ) -> [RecordedEvent] {
         var random = SeededGenerator(state: seed)
         var events: [RecordedEvent] = []
         var byKind: [EventKind: [String]] = [:]
         for index in 0..<count {
-            let day = CivilDate(dayNumber: CivilDate("2019-01-01")!.dayNumber + Int.random(in: 0..<(8 * 365), using: &random))
+            let day = CivilDate(dayNumber: from.dayNumber + Int.random(in: 0..<(years * 365), using: &random))
             let kind = EventKind.allCases.randomElement(using: &random)!
             let rule = kind.refRule
             var refs: [String] = []
@@ -41,13 +47,17 @@ enum HistoryGenerator {
         case .penaltyImposed:
             let measure: JSONValue = [
                 ["type": "fine", "amountYuan": .int(Int64.random(in: 100...500_000, using: &random))],
-                ["type": "warning"], ["type": "criticism"], ["type": "license-revocation"],
+                ["type": "warning"], ["type": "criticism"], ["type": "license-revocation"], ["type": "closure"],
                 ["type": "business-restriction", "termUntil": .string(later.description)],
+                ["type": "license-suspension", "termUntil": .string(later.description)],
+                ["type": "practice-restriction", "termUntil": .string(day.adding(days: Int.random(in: 30...4000, using: &random)).description)],
             ].randomElement(using: &random)!
             var members: [(String, JSONValue)] = [
                 ("procedure", Bool.random(using: &random) ? "ordinary" : "simple"), ("measures", [measure]),
                 ("sector", ["general", "food", "special-equipment"].randomElement(using: &random).map { .string($0) }!),
+                ("violation", .string("经营者（身份证号 \(identityNumber)）销售过期食品")),
             ]
+            if Bool.random(using: &random) { members.append(("discretion", .string(["lighter", "mitigated", "ordinary", "heavier"].randomElement(using: &random)!))) }
             if Bool.random(using: &random) { members.append(("publishedOn", .string(day.adding(days: 10).description))) }
             return .object(members)
         case .listEntered:
@@ -59,7 +69,13 @@ enum HistoryGenerator {
         case .objectionResolved: return Bool.random(using: &random) ? ["outcome": "upheld", "action": "revoked"] : ["outcome": "rejected"]
         case .commitmentMade: return ["type": "notify-commit", "text": "t"]
         case .commitmentBreached: return ["fraudulent": .bool(Bool.random(using: &random))]
-        case .adminAction: return ["category": "inspection", "outcome": .string(["positive", "negative", "neutral"].randomElement(using: &random)!)]
+        case .adminAction:
+            return ["category": "inspection", "outcome": .string(["positive", "negative", "neutral"].randomElement(using: &random)!), "content": .string("负责人 \(identityNumber)")]
+        case .entityProfiled:
+            return ["name": "张三丰", "entityType": "company", "legalRepresentative": ["name": "张三丰", "idNumber": .string(identityNumber)], "address": "某路1号"]
+        case .shieldingStarted: return ["procedure": "reorganisation", "courtRuling": "（2026）京01破1号"]
+        case .shieldingEnded: return ["outcome": .string(["completed", "failed"].randomElement(using: &random)!)]
+        case .repairRevoked: return ["reason": "fraud"]
         case .licenseGranted: return ["validFrom": .string(day.description), "validUntil": .string(later.description)]
         case .recordCorrected: return ["fields": ["sector": "food"]]
         case .gradeAssessed: return ["scheme": "s", "level": "A"]
