@@ -24,9 +24,9 @@ extension Ledger {
             }
             let fold = try snapshotFold(entity.code, lastSeq: lastSeq, in: log) ?? EntityFold(entity: entity)
             guard try log.viewsSeq() == log.head.seq, fold.lastSeq == lastSeq, fold.latestOccurredOn.map({ $0 <= at }) ?? true else {
-                return CheckFacts(try state(of: entity, at: at, knownAt: .bound(.head)))
+                return CheckFacts(try state(of: entity, at: at, knownAt: .bound(.head), bodies: .none))
             }
-            let facts = CheckFacts(try finish(fold, at: at, knownAtSeq: log.head.seq, in: log))
+            let facts = CheckFacts(try finish(fold, at: at, knownAtSeq: log.head.seq, bodies: .none, in: log))
             checkCache.put(entity.code, CheckCacheEntry(lastSeq: lastSeq, validFrom: fold.latestOccurredOn, facts: facts), bytes: facts.estimatedBytes)
             return facts
         }

@@ -12,13 +12,14 @@ public enum KnownAtQuery: Sendable, Equatable {
 
 extension Ledger {
     /// The entity's state on `at` as known at `knownAt` (domain.md §3, §5).
-    public func state(of entity: EntityCode, at: CivilDate, knownAt: KnownAtQuery) throws -> EntityState {
+    /// - Parameter bodies: which records' bodies to read from the log (a replay has them all).
+    public func state(of entity: EntityCode, at: CivilDate, knownAt: KnownAtQuery, bodies: RecordBodies = .all) throws -> EntityState {
         let bound: KnownAt
         switch knownAt {
         case let .bound(value): bound = value
         case .endOfAtDay: bound = .timestamp(Self.endOfDayChinaMilliseconds(at))
         }
-        if let state = try stateFromStoredProjection(of: entity, at: at, knownAt: bound) { return state }
+        if let state = try stateFromStoredProjection(of: entity, at: at, knownAt: bound, bodies: bodies) { return state }
         let (records, seq) = try history(entity: entity, knownAt: bound)
         let events = try records.map { try Self.recordedEvent($0) }
         return Projector.project(entity: entity, events: events, at: at, knownAtSeq: seq, rules: rules)
@@ -27,20 +28,20 @@ extension Ledger {
     /// The answer from the entity's stored projection, when it holds exactly the events the
     /// query sees: `knownAt` at or past the entity's last event, and `at` on or after the
     /// latest date in it. `nil` otherwise (the caller replays).
-    func stateFromStoredProjection(of entity: EntityCode, at: CivilDate, knownAt: KnownAt) throws -> EntityState? {
+    func stateFromStoredProjection(of entity: EntityCode, at: CivilDate, knownAt: KnownAt, bodies: RecordBodies) throws -> EntityState? {
         try store.read { log in
             guard try log.viewsSeq() == log.head.seq else { return nil }
             let bound = try log.resolve(knownAt)
             let fold = try snapshotFold(entity.code, lastSeq: log.lastSeq(stream: entity.code), in: log) ?? EntityFold(entity: entity)
             guard fold.lastSeq <= bound, fold.latestOccurredOn.map({ $0 <= at }) ?? true else { return nil }
-            return try finish(fold, at: at, knownAtSeq: bound, in: log)
+            return try finish(fold, at: at, knownAtSeq: bound, bodies: bodies, in: log)
         }
     }
 
-    /// A stored fold finished on `at`, reading the bodies it shows from the log (their
-    /// records' contents: no header rebuilt).
-    func finish(_ fold: EntityFold, at: CivilDate, knownAtSeq: UInt64, in log: LogTransaction) throws -> EntityState {
-        try fold.state(at: at, knownAtSeq: knownAtSeq, rules: rules) { seq in
+    /// A stored fold finished on `at`, reading the bodies `bodies` asks for from the log
+    /// (their records' contents: no header rebuilt).
+    func finish(_ fold: EntityFold, at: CivilDate, knownAtSeq: UInt64, bodies: RecordBodies, in log: LogTransaction) throws -> EntityState {
+        try fold.state(at: at, knownAtSeq: knownAtSeq, rules: rules, bodies: bodies) { seq in
             let body = try log.withRecordContent(seq: seq) { _, content in try Self.body(seq: seq, content: content) }
             guard let body else { throw LedgerError(.internal, "a projection names missing seq \(seq)") }
             return body
@@ -119,7 +120,7 @@ extension Ledger {
             guard let record = try log.record(seq: seq) else { throw LedgerError(.internal, "the log has no record \(seq)") }
             return (seq, record.hashHex)
         }
-        let state = try self.state(of: entity, at: to, knownAt: .bound(.seq(seq)))
+        let state = try self.state(of: entity, at: to, knownAt: .bound(.seq(seq)), bodies: .shown(on: to, channels: Channel.allCases))
         return CreditReport(state: state, from: from, to: to, headSeq: seq, headHash: hash, expectedRulesDigest: expectedRulesDigest)
     }
 }

@@ -65,6 +65,7 @@ public struct CreditReport: Sendable {
         let rules = state.rules
         let recordValues: [JSONValue] = records.map { record in
             let shownOn = channels(showing: record)
+            assert(record.bodyLoaded, "a shown record's body was not read")
             return .object([
                 ("eventId", .string(record.eventId)), ("kind", .string(record.kind.rawValue)), ("occurredOn", .string(record.occurredOn.description)),
                 ("negative", .bool(record.negative)),

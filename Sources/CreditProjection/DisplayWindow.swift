@@ -48,6 +48,12 @@ public struct DisplayWindow: Sendable, Equatable {
     mutating func cut(before date: CivilDate, reason: EndReason, rule: String) {
         guard let from else { return }
         let last = date.adding(days: -1)
+        if let resumed, resumed.upperBound >= date {
+            // A span resumed after a fraud ends too.
+            self.resumed = resumed.lowerBound < date ? resumed.lowerBound...last : nil
+            endReason = reason
+            if !rules.contains(rule) { rules.append(rule) }
+        }
         if until.map({ last < $0 }) ?? true {
             until = max(last, from.adding(days: -1))
             endReason = reason

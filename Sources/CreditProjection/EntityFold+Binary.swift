@@ -48,6 +48,7 @@ extension EntityFold {
             out.date(listing.termUntil)
             out.list(listing.basis) { $0.string($1) }
             out.optional(listing.exit) { $0.ending($1) }
+            out.optional(listing.exitAfterRestore) { $0.ending($1) }
         }
         out.list(bans) { out, ban in
             out.string(ban.eventId)
@@ -129,7 +130,7 @@ extension EntityFold {
         listings = try r.list {
             ListingFact(
                 eventId: try $0.string(), list: try $0.string(), since: try $0.requiredDate(), termUntil: try $0.optionalDate(),
-                basis: try $0.list { try $0.string() }, exit: try $0.optional { try $0.ending() })
+                basis: try $0.list { try $0.string() }, exit: try $0.optional { try $0.ending() }, exitAfterRestore: try $0.optional { try $0.ending() })
         }
         bans = try r.list {
             BanFact(
@@ -210,6 +211,7 @@ private struct FoldWriter {
         string(fact.kind.rawValue)
         date(fact.occurredOn)
         byte(fact.negative ? 1 : 0)
+        string(fact.windowFields)
     }
 
     mutating func ending(_ ending: EntityFold.Ending) {
@@ -303,7 +305,9 @@ private struct FoldBinaryReader {
     mutating func record() throws -> EntityFold.RecordFact {
         let seq = try number(), eventId = try string()
         guard let kind = EventKind(rawValue: try string()) else { throw damaged("record kind") }
-        return EntityFold.RecordFact(seq: seq, eventId: eventId, kind: kind, occurredOn: try requiredDate(), negative: try byte() == 1)
+        var fact = EntityFold.RecordFact(seq: seq, eventId: eventId, kind: kind, occurredOn: try requiredDate(), negative: try byte() == 1)
+        fact.windowFields = try string()
+        return fact
     }
 
     mutating func ending() throws -> EntityFold.Ending {

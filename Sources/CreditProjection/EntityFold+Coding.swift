@@ -11,7 +11,7 @@ extension EntityFold {
         func seq(_ value: UInt64) -> JSONValue { .int(Int64(value)) }
         func ending(_ value: Ending?) -> JSONValue { value.map { [date($0.on), .string($0.by), text($0.reason)] } ?? .null }
         func record(_ fact: RecordFact) -> JSONValue {
-            [seq(fact.seq), .string(fact.eventId), .string(fact.kind.rawValue), date(fact.occurredOn), .bool(fact.negative)]
+            [seq(fact.seq), .string(fact.eventId), .string(fact.kind.rawValue), date(fact.occurredOn), .bool(fact.negative), .string(fact.windowFields)]
         }
         func keyed<V>(_ dictionary: [String: V], _ encode: (V) -> JSONValue) -> JSONValue {
             .object(dictionary.sorted { $0.key < $1.key }.map { ($0.key, encode($0.value)) })
@@ -28,7 +28,7 @@ extension EntityFold {
             ("f", keyed(fulfilledOn) { date($0) }),
             ("le", keyed(licenceEnds) { .array($0.map { ending($0) }) }),
             ("m", .array(commitments.map { [.string($0.eventId), .string($0.type), date($0.dueOn), .string($0.outcome.rawValue), text($0.outcomeBy)] })),
-            ("l", .array(listings.map { [.string($0.eventId), .string($0.list), date($0.since), date($0.termUntil), .array($0.basis.map { .string($0) }), ending($0.exit)] })),
+            ("l", .array(listings.map { [.string($0.eventId), .string($0.list), date($0.since), date($0.termUntil), .array($0.basis.map { .string($0) }), ending($0.exit), ending($0.exitAfterRestore)] })),
             ("n", .array(bans.map { [.string($0.eventId), .string($0.scope), date($0.since), date($0.termUntil), .bool($0.permanent), ending($0.lift)] })),
             ("o", .array(objections.map { [.string($0.eventId), .string($0.target), date($0.on), .bool($0.effective), date($0.resolvedOn)] })),
             ("a", .array(applications.map { [.string($0.eventId), .string($0.target), date($0.on), .string($0.channel.rawValue), date($0.acceptedOn), text($0.decidedBy), date($0.extendedOn), date($0.decidedOn)] })),

@@ -1,7 +1,20 @@
 import CreditDomain
 import LedgerJSON
 
+/// Which records' bodies an answer reads: every one (`status`), those shown on a date on
+/// some of the channels (`display`, `report`), or none (`check`).
+public enum RecordBodies: Sendable, Equatable {
+    case all
+    case shown(on: CivilDate, channels: [Channel])
+    case none
+}
+
 extension EntityFold {
+    static func parseWindowFields(_ text: String) -> JSONValue {
+        guard !text.isEmpty, let value = try? JSONParser.parse(Array(text.utf8)) else { return .object([]) }
+        return value
+    }
+
     /// The entity's state on `at`: the fold with the rules applied, channel by channel.
     /// - Parameters:
     ///   - at: the query date; answers are exact for events in effect by then, so a stored
@@ -10,9 +23,11 @@ extension EntityFold {
     ///   - interest: when given, only these records are read and evaluated, and no profile,
     ///     grade or fraud body is read (admission needs only an event's targets; the
     ///     answer is then partial and must not be shown).
+    ///   - bodies: which records' bodies to read (the rest carry only the fields their windows need).
     ///   - body: the body of the stored event at a seq (records, profile, grades).
     public func state(
-        at: CivilDate, knownAtSeq: UInt64, rules: RuleSet, interest: Set<String>? = nil, body: (UInt64) throws -> JSONValue
+        at: CivilDate, knownAtSeq: UInt64, rules: RuleSet, interest: Set<String>? = nil, bodies: RecordBodies = .all,
+        body: (UInt64) throws -> JSONValue
     ) rethrows -> EntityState {
         let person = entity.kind == .naturalPerson
         var state = EntityState(
@@ -26,9 +41,15 @@ extension EntityFold {
             state.grade = (grade.eventId, Projector.corrected(try body(grade.seq), corrections[grade.eventId]))
         }
         var recordIndex: [String: Int] = [:]
+        var seqs: [UInt64] = []
         for fact in records where interest?.contains(fact.eventId) ?? true {
             recordIndex[fact.eventId] = state.records.count
-            state.records.append(Projector.record(fact, body: try body(fact.seq), corrections: corrections[fact.eventId], revokedBy: revokedBy[fact.eventId]))
+            seqs.append(fact.seq)
+            let read = bodies == .all || interest != nil
+            let recordBody = read ? try body(fact.seq) : Self.parseWindowFields(fact.windowFields)
+            var record = Projector.record(fact, body: recordBody, corrections: corrections[fact.eventId], revokedBy: revokedBy[fact.eventId])
+            record.bodyLoaded = read
+            state.records.append(record)
         }
         let penaltyTerms = { (ids: [String]) -> CivilDate? in
             ids.compactMap { id in recordIndex[id].flatMap { index in
@@ -36,8 +57,10 @@ extension EntityFold {
             } }.max()
         }
         for fact in listings {
-            let revoked = revokedBy[fact.eventId] != nil || fact.basis.contains { revokedBy[$0] != nil }
-            var listing = Projector.listing(fact, rules: rules, revoked: revoked, linkedTermEnd: penaltyTerms(fact.basis))
+            let basisRevoked = fact.basis.contains { revokedBy[$0] != nil }
+            var listing = Projector.listing(fact, rules: rules, revoked: revokedBy[fact.eventId] != nil || basisRevoked, linkedTermEnd: penaltyTerms(fact.basis))
+            // SAMR Order 44 Art. 19: a listing whose basis penalty is revoked is revoked with it.
+            if basisRevoked { listing.rules.append(rules.listBasisRevoked) }
             if let exit = fact.exit { Projector.exit(&listing, on: exit.on, by: exit.by, reason: exit.reason) }
             state.lists.append(listing)
         }
@@ -86,6 +109,13 @@ extension EntityFold {
             // restarts, no early removal (SAMR Order 107 Art. 23, Order 44 Art. 20).
             if let index = state.lists.firstIndex(where: { $0.exitedBy == revocation.grant }) {
                 Projector.restore(&state.lists[index], on: revocation.on, by: revocation.eventId, rules: rules, linkedTermEnd: penaltyTerms(state.lists[index].basis))
+                if let second = listings.first(where: { $0.eventId == state.lists[index].eventId })?.exitAfterRestore,
+                    let resumed = state.lists[index].resumed, second.on > resumed.lowerBound
+                {
+                    state.lists[index].resumed = resumed.lowerBound...min(resumed.upperBound, second.on.adding(days: -1))
+                    state.lists[index].exitedBy = second.by
+                    state.lists[index].exitReason = second.reason
+                }
             }
             guard interest == nil else { continue }
             state.records.append(Projector.fraudRecord(revocation, body: try body(revocation.seq), person: person, rules: rules))
@@ -128,6 +158,13 @@ extension EntityFold {
             state.lists[index].hiddenOn = Projector.listingHiddenOn(state.lists[index], on: at, person: person, rules: rules)
         }
 
+        if case let .shown(date, channels) = bodies {
+            for index in recordIndex.values where channels.contains(where: { state.records[index].windows[$0]?.isShown(on: date) ?? false }) {
+                let eventId = state.records[index].eventId
+                state.records[index].body = Projector.corrected(try body(seqs[index]), corrections[eventId])
+                state.records[index].bodyLoaded = true
+            }
+        }
         state.pending = Projector.pendingItems(
             objections: pendingObjections, applications: applications.filter { $0.decidedBy == nil }, records: state.records,
             lists: state.lists, recordIndex: recordIndex, at: at, rules: rules)

@@ -17,6 +17,22 @@ public struct EntityFold: Sendable {
         let kind: EventKind
         let occurredOn: CivilDate
         let negative: Bool
+        /// The fields of its body that its windows depend on, as canonical JSON ("" when none):
+        /// windows are computed without reading the body, which is read only when shown.
+        var windowFields: String = ""
+    }
+
+    /// The body fields each kind's display windows read (``RecordFact/windowFields``).
+    static let windowFieldNames: [EventKind: [String]] = [
+        .penaltyImposed: ["procedure", "measures", "sector", "publishedOn", "severity", "discretion"],
+        .commitmentBreached: ["fraudulent"],
+        .adminAction: ["category", "outcome"],
+        .licenseGranted: ["validFrom", "validUntil"],
+    ]
+
+    static func windowFields(of event: CreditEvent) -> String {
+        guard let names = windowFieldNames[event.kind], case let .object(members) = event.body else { return "" }
+        return CanonicalJSON.string(.object(members.filter { names.contains($0.0) }))
     }
 
     /// An event that ended something (an exit, a lift, a licence end) and when.
@@ -33,6 +49,8 @@ public struct EntityFold: Sendable {
         let termUntil: CivilDate?
         let basis: [String]
         var exit: Ending?
+        /// An exit after the listing was restored because its first exit was obtained by fraud.
+        var exitAfterRestore: Ending? = nil
     }
 
     struct BanFact: Equatable {
@@ -150,7 +168,8 @@ public struct EntityFold: Sendable {
         latestOccurredOn = max(latestOccurredOn ?? event.occurredOn, event.occurredOn)
         basis.append(event.eventId)
         let target = event.refs.first ?? ""
-        let fact = RecordFact(seq: recorded.seq, eventId: event.eventId, kind: event.kind, occurredOn: event.occurredOn, negative: Self.isNegative(event))
+        var fact = RecordFact(seq: recorded.seq, eventId: event.eventId, kind: event.kind, occurredOn: event.occurredOn, negative: Self.isNegative(event))
+        fact.windowFields = Self.windowFields(of: event)
         let ending = Ending(on: event.occurredOn, by: event.eventId, reason: event.body["reason"]?.stringValue)
         switch event.kind {
         case .entityProfiled:
@@ -188,7 +207,13 @@ public struct EntityFold: Sendable {
                 eventId: event.eventId, list: event.body["list"]?.stringValue ?? "", since: event.occurredOn,
                 termUntil: event.body["termUntil"]?.stringValue.flatMap(CivilDate.init), basis: event.refs))
         case .listExited:
-            if let index = listings.firstIndex(where: { $0.eventId == target }) { listings[index].exit = Self.earlier(listings[index].exit, ending) }
+            if let index = listings.firstIndex(where: { $0.eventId == target }) {
+                if let first = listings[index].exit, fraud.contains(where: { $0.grant == first.by }) {
+                    listings[index].exitAfterRestore = Self.earlier(listings[index].exitAfterRestore, ending)
+                } else {
+                    listings[index].exit = Self.earlier(listings[index].exit, ending)
+                }
+            }
         case .banImposed:
             bans.append(BanFact(
                 eventId: event.eventId, scope: event.body["scope"]?.stringValue ?? "market", since: event.occurredOn,
@@ -200,7 +225,9 @@ public struct EntityFold: Sendable {
         case .objectionResolved:
             guard let index = objections.firstIndex(where: { $0.eventId == target }) else { break }
             objections[index].resolvedOn = event.occurredOn
-            if Projector.isRetroactive(event) { revokedBy[objections[index].target] = event.eventId }
+            // An upheld objection revokes its record when its action says so; a correction's
+            // fields come in their own record.corrected.
+            if Projector.isRetroactive(event), event.body["action"]?.stringValue == "revoked" { revokedBy[objections[index].target] = event.eventId }
         case .recordCorrected:
             corrections[target, default: []].append(Correction(by: event.eventId, fields: event.body["fields"] ?? .object([])))
         case .recordRevoked:

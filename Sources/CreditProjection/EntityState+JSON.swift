@@ -47,6 +47,7 @@ extension Supersession {
 extension EntityState {
     /// A record in the auditor's answer: severity, window and display per channel, the whole body.
     func statusRecordJSON(_ record: RecordState) -> JSONValue {
+        assert(record.bodyLoaded, "status shows every body: read them all (RecordBodies.all)")
         var members: [(String, JSONValue)] = [
             ("eventId", .string(record.eventId)), ("kind", .string(record.kind.rawValue)),
             ("occurredOn", .string(record.occurredOn.description)), ("negative", .bool(record.negative)),
@@ -133,6 +134,7 @@ extension EntityState {
             if let severity = record.severities[channel] { members.append(("severityBasis", severity.json)) }
             members.append(("window", window.json))
             members.append(("underObjection", .bool(record.underObjection)))
+            assert(record.bodyLoaded, "a shown record's body was not read")
             members.append(("body", rules.publicFields.body(record.body, kind: record.kind)))
             shown.append(.object(members))
         }

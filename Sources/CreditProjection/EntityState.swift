@@ -27,8 +27,10 @@ public struct RecordState: Sendable {
     public let eventId: String
     public let kind: EventKind
     public let occurredOn: CivilDate
-    /// The body as read now: corrections applied.
-    public let body: JSONValue
+    /// The body as read now: corrections applied. Unless ``bodyLoaded``, only the fields its
+    /// windows read (the answer did not ask for it).
+    public internal(set) var body: JSONValue
+    public internal(set) var bodyLoaded = true
     public let negative: Bool
     /// A penalty's severity on each channel, under that channel's rulebook.
     public var severities: [Channel: SeverityFinding]

@@ -9,6 +9,8 @@ public struct RuleSet: Sendable {
     public let display: DisplayRules
     public let lists: [String: ListRule]
     public let listExitEndsBasis: String
+    /// A listing revoked with its basis penalty (SAMR Order 44 Art. 19).
+    public let listBasisRevoked: String
     public let deadlines: Deadlines
     public let calendar: WorkingDayCalendar
     public let measures: MeasureCatalogue
@@ -50,6 +52,7 @@ public struct RuleSet: Sendable {
             }
             self.lists = lists
             listExitEndsBasis = try RuleError.string(listsFile["exitEndsBasisPenalties"]?["id"], "lists.json: exitEndsBasisPenalties.id")
+            listBasisRevoked = try RuleError.string(listsFile["revokedBasisRevokesListing"]?["id"], "lists.json: revokedBasisRevokesListing.id")
             deadlines = try Deadlines(try load("deadlines.json"))
             calendar = try WorkingDayCalendar(file: directory + "/cn-workdays.json")
             measures = try MeasureCatalogue(try load("measures.json"), lists: lists)

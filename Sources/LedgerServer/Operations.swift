@@ -233,7 +233,8 @@ struct Operations: Sendable {
             channel = parsed
         }
         // The public view is what is known now (the public site shows the current record).
-        return CanonicalJSON.encode(try ledger.state(of: entity, at: at, knownAt: .bound(.head)).displayJSON(channel: channel))
+        let state = try ledger.state(of: entity, at: at, knownAt: .bound(.head), bodies: .shown(on: at, channels: [channel]))
+        return CanonicalJSON.encode(state.displayJSON(channel: channel))
     }
 
     /// `check`: one measure for one entity on `at` (today by default), as known now.
