@@ -244,6 +244,7 @@ public final class Ledger: Sendable {
             } else if histories[event.entity.code] != nil {
                 histories[event.entity.code]!.append(recorded)
             }
+            if let warning = try duplicateCodeWarning(for: event, after: batchEvents[event.entity.code] ?? [], in: log) { warnings[index, default: []].append(warning) }
             batchEvents[event.entity.code, default: []].append(recorded)
             earlier[event.eventId] = IdTag(kind: event.kind, entity: event.entity.code)
         }
