@@ -60,7 +60,7 @@ public struct EntityCode: Sendable, Hashable, CustomStringConvertible {
 
     /// Validates `text` (lower case is accepted).
     ///
-    /// A code that passes both checks (about 1 in 1,650 all-digit USCCs, and 1 in 31 ID
+    /// A code that passes both checks (about 1 in 1,650 organisation codes, and 1 in 31 ID
     /// numbers) is read as a resident ID number only when its first six digits are a
     /// county-level GB/T 2260 code that was in use in its birth year or later, and the birth
     /// year is at most ``RegionCodes/tableYear``; otherwise as a USCC. An ID number is
