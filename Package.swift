@@ -98,7 +98,7 @@ let package = Package(
 
         .testTarget(name: "LedgerJSONTests", dependencies: ["LedgerJSON"]),
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore"]),
-        .testTarget(name: "CreditDomainTests", dependencies: ["CreditDomain", "LedgerJSON"]),
+        .testTarget(name: "CreditDomainTests", dependencies: ["CreditDomain", "LedgerJSON", "TestSupport"]),
         .testTarget(name: "CreditProjectionTests", dependencies: ["CreditProjection", "CreditDomain", "LedgerJSON", "TestSupport"]),
         .testTarget(name: "LedgerImportTests", dependencies: ["LedgerImport", "CreditDomain", "LedgerJSON"]),
         .testTarget(name: "CreditLedgerTests", dependencies: ["CreditLedger", "CreditDomain", "CreditProjection", "LedgerJSON", "TestSupport"]),

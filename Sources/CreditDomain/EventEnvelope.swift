@@ -2,8 +2,9 @@ import LedgerJSON
 
 /// Checks an event's envelope and body and brings it into normal form.
 ///
-/// Checks are those that need no ledger state: required fields, types, the entity code,
-/// the kind, the date, the number of refs, and the body against its kind's schema.
+/// Checks are those that need no ledger state: required fields, types, the entity code
+/// (a person's birth date no later than the event), the kind, the date, the number of
+/// refs, and the body against its kind's schema.
 /// Whether refs exist, and whether the entity's state allows the event, is checked by the
 /// ledger inside the write transaction.
 public struct EventEnvelope: Sendable {
@@ -45,6 +46,9 @@ public struct EventEnvelope: Sendable {
         guard CivilDate.plausibleRange.contains(occurredOn) else {
             throw LedgerError(.invalidField, "occurredOn must lie between 1900-01-01 and 2199-12-31, got \(occurredOn)", field: "occurredOn")
         }
+        if let birthDate = entity.birthDate, birthDate > occurredOn {
+            throw LedgerError(.invalidEntity, "the person's birth date \(birthDate) (positions 7-14) is after occurredOn \(occurredOn)", field: "entity")
+        }
         let (source, authority) = try Self.validateSource(value["source"])
         let refs = try Self.validateRefs(value["refs"], rule: kind.refRule, kind: kind)
         guard let body = value["body"] else { throw LedgerError(.missingField, "body is required", field: "body") }
@@ -52,7 +56,7 @@ public struct EventEnvelope: Sendable {
         let event = CreditEvent(
             eventId: eventId, kind: kind, entity: entity, occurredOn: occurredOn, source: source,
             authority: authority, refs: refs, body: body)
-        return (event, entity.warnings)
+        return (event, entity.warnings.map(\.message))
     }
 
     static func requiredString(_ value: JSONValue, _ name: String) throws(LedgerError) -> String {

@@ -2,8 +2,8 @@ import CreditDomain
 
 /// The data-quality findings the credit office ranks authorities on (domain.md §5): was each
 /// record received within its publication deadline, each revocation withdrawn in time, each
-/// repair and objection decided in time. Found once per event, when it is appended, and
-/// counted per source authority and month of the decision.
+/// repair and objection decided in time, and was its entity code right (重错码). Found once
+/// per event, when it is appended, and counted per source authority and month of the decision.
 public enum Quality {
     /// A counter name and the decision month it belongs to.
     public struct Finding: Sendable, Equatable {
@@ -23,6 +23,10 @@ public enum Quality {
         public static let repairDecisionLate = "repairDecisionLate"
         public static let repairReplyLate = "repairReplyLate"
         public static let objectionLate = "objectionCheckLate"
+        /// An event whose entity code carries a region code GB/T 2260 does not know (错码).
+        public static let unknownRegionCode = "unknownRegionCode"
+        /// An `entity.profiled` naming another name than the stored profile of its code (重码).
+        public static let duplicateCode = "duplicateCode"
         public static func rejected(_ code: String) -> String { "rejected." + code }
     }
 
@@ -44,8 +48,36 @@ public enum Quality {
     }
 
     /// What `event`, recorded on `recordedOn` (China date), says about its authority.
-    /// - Parameter fold: the entity's fold before the event (for repair and objection dates).
-    public static func findings(for event: CreditEvent, recordedOn: CivilDate, fold: EntityFold?, rules: RuleSet) -> [Finding] {
+    /// - Parameters:
+    ///   - fold: the entity's fold before the event (for repair and objection dates).
+    ///   - storedProfileName: the name in the entity's stored profile before the event
+    ///     (``EntityFold/profileName(body:)``), for the duplicate-code check of a profile.
+    public static func findings(
+        for event: CreditEvent, recordedOn: CivilDate, fold: EntityFold?, rules: RuleSet, storedProfileName: String?
+    ) -> [Finding] {
+        timelinessFindings(for: event, recordedOn: recordedOn, fold: fold, rules: rules)
+            + codeFindings(for: event, storedProfileName: storedProfileName)
+    }
+
+    /// The 重错码 findings: an entity code with an unknown region, a profile that names
+    /// another entity under a code already profiled.
+    static func codeFindings(for event: CreditEvent, storedProfileName: String?) -> [Finding] {
+        let month = String(event.occurredOn.description.prefix(7))
+        var findings: [Finding] = []
+        if event.entity.hasWarning(.unknownRegion) { findings.append(Finding(metric: Metric.unknownRegionCode, month: month)) }
+        if isDuplicateCode(event, storedProfileName: storedProfileName) { findings.append(Finding(metric: Metric.duplicateCode, month: month)) }
+        return findings
+    }
+
+    /// Whether `event` is an `entity.profiled` whose `name` differs from the name of the
+    /// entity's stored profile (重码: the code seems to name two entities).
+    public static func isDuplicateCode(_ event: CreditEvent, storedProfileName: String?) -> Bool {
+        guard event.kind == .entityProfiled, let storedProfileName, let name = event.body["name"]?.stringValue else { return false }
+        return name != storedProfileName
+    }
+
+    /// Publication, revocation, repair and objection deadlines.
+    static func timelinessFindings(for event: CreditEvent, recordedOn: CivilDate, fold: EntityFold?, rules: RuleSet) -> [Finding] {
         let month = String(event.occurredOn.description.prefix(7))
         func late(from start: CivilDate, days: Int, metric: String) -> [Finding] {
             guard case let .date(deadline) = rules.calendar.adding(workingDays: days, to: start) else { return [] }

@@ -326,7 +326,11 @@ struct Operations: Sendable {
             ("repairAcceptanceLate", .int(count(Quality.Metric.repairAcceptanceLate))), ("repairDecisionLate", .int(count(Quality.Metric.repairDecisionLate))),
             ("objectionCheckLate", .int(count(Quality.Metric.objectionLate))),
             ("rejected", .object(rejected.map { (String($0.key.dropFirst("rejected.".count)), .int(Int64($0.value))) })),
-            ("invalidCodeRate", ratio(count(Quality.Metric.rejected("invalid_entity")), received + rejectedTotal)),
+            ("unknownRegionCode", .int(count(Quality.Metric.unknownRegionCode))), ("duplicateCode", .int(count(Quality.Metric.duplicateCode))),
+            // 重错码率: refused codes, accepted codes with an unknown region, and 重码.
+            ("invalidCodeRate", ratio(
+                count(Quality.Metric.rejected(ErrorCode.invalidEntity.rawValue)) + count(Quality.Metric.unknownRegionCode) + count(Quality.Metric.duplicateCode),
+                received + rejectedTotal)),
         ])
     }
 

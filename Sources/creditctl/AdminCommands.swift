@@ -167,7 +167,7 @@ struct QualityReport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quality",
         abstract: "Timeliness and correctness per source authority and month (the credit office's monthly ranking).",
-        discussion: "On time: received within 7 working days of the decision (20 for market regulators' records, GSXT). Late revocation withdrawals, late repair and objection decisions, and refused events by error code (invalid_entity: the 重错码率).")
+        discussion: "On time: received within 7 working days of the decision (20 for market regulators' records, GSXT). Late revocation withdrawals, late repair and objection decisions, refused events by error code, accepted codes with an unknown GB/T 2260 region, and profiles renaming a code's entity (重码). Invalid-code rate (重错码率): invalid_entity refusals, unknown regions and 重码 over received and refused events.")
     @OptionGroup var connection: ConnectionOptions
     @Option(name: .long, help: "Only this month (YYYY-MM).") var month: String?
     @Option(name: .long, help: "Only authorities whose name contains this.") var authority: String?
@@ -179,14 +179,14 @@ struct QualityReport: ParsableCommand {
         }
         if connection.json { return Output.json(.array(rows)) }
         func text(_ value: JSONValue?) -> String { value.map { $0.isNull ? "-" : CanonicalJSON.string($0) } ?? "-" }
-        Output.line(["month", "received", "on time", "late", "on-time ratio", "revoc. late", "repair late", "objection late", "rejected", "invalid-code rate", "authority"].joined(separator: "\t"))
+        Output.line(["month", "received", "on time", "late", "on-time ratio", "revoc. late", "repair late", "objection late", "rejected", "unknown region", "duplicate code", "invalid-code rate", "authority"].joined(separator: "\t"))
         for row in rows {
             let rejected = (row["rejected"]?.objectValue ?? []).reduce(Int64(0)) { $0 + ($1.1.intValue ?? 0) }
             let repairLate = (row["repairAcceptanceLate"]?.intValue ?? 0) + (row["repairDecisionLate"]?.intValue ?? 0)
             Output.line([
                 text(row["month"]).replacingOccurrences(of: "\"", with: ""), text(row["received"]), text(row["publishedOnTime"]), text(row["publishedLate"]),
                 text(row["onTimeRatio"]), text(row["revocationsWithdrawnLate"]), String(repairLate), text(row["objectionCheckLate"]), String(rejected),
-                text(row["invalidCodeRate"]), row["authority"]?.stringValue ?? "",
+                text(row["unknownRegionCode"]), text(row["duplicateCode"]), text(row["invalidCodeRate"]), row["authority"]?.stringValue ?? "",
             ].joined(separator: "\t"))
         }
     }

@@ -72,6 +72,29 @@ func penalty(_ changes: [(String, JSONValue)] = [], body: JSONValue? = nil) -> J
         }
     }
 
+    @Test func refusesAPersonBornAfterTheEvent() {
+        // 110101199003074477: born 1990-03-07.
+        do {
+            _ = try envelope.validate(penalty([("entity", "110101199003074477"), ("occurredOn", "1990-03-06")]))
+            Issue.record("accepted")
+        } catch {
+            #expect(error.code == .invalidEntity)
+            #expect(error.field == "entity")
+            #expect(error.message.contains("1990-03-07") && error.message.contains("1990-03-06"), "\(error.message)")
+        }
+    }
+
+    @Test func acceptsAPersonBornOnTheDayOfTheEvent() throws {
+        let (event, warnings) = try envelope.validate(penalty([("entity", "110101199003074477"), ("occurredOn", "1990-03-07")]))
+        #expect(event.entity.kind == .naturalPerson && event.entity.birthDate == CivilDate("1990-03-07"))
+        #expect(warnings.isEmpty)
+    }
+
+    @Test func passesOnTheEntityCodesWarnings() throws {
+        let (_, warnings) = try envelope.validate(penalty([("entity", "110199199003071001")]))
+        #expect(warnings.count == 1 && warnings[0].hasPrefix("region: "), "\(warnings)")
+    }
+
     struct BodyCase: Sendable, CustomStringConvertible {
         let body: JSONValue
         let field: String

@@ -67,6 +67,44 @@ import Testing
         #expect(try figures(fixture, Self.transport, "2026-02")["received"] == 4)
     }
 
+    func profile(_ id: String, _ name: String, on date: String = "2026-05-04") -> JSONValue {
+        withAuthority(event(id, "entity.profiled", on: date, body: ["name": .string(name), "entityType": "enterprise", "region": "110000"]), Self.samr)
+    }
+
+    func renameWarning(_ name: String, stored: String) -> String {
+        "entity.profiled: name '\(name)' differs from the stored profile's name '\(stored)' for this code (重码)"
+    }
+
+    @Test func countsUnknownRegionCodesAndRenamedProfilesAndWarnsOnTheRename() throws {
+        let fixture = try LedgerFixture()
+        recordOn(fixture, "2026-05-06")
+        // A person's number whose first six digits (110199) are no GB/T 2260 code: accepted with a warning, counted.
+        var unknownRegion = penaltyOn("u-1", "2026-05-01", by: Self.transport).objectValue!
+        unknownRegion.removeAll { $0.0 == "entity" }
+        unknownRegion.append(("entity", "110199199003071001"))
+        let warned = try fixture.append([.object(unknownRegion)]).get()
+        #expect(warned.appended[0].warnings.count == 1 && warned.appended[0].warnings[0].hasPrefix("region: "), "\(warned.appended[0].warnings)")
+
+        #expect(try fixture.append([profile("pr-1", "北京甲有限公司")]).get().appended[0].warnings.isEmpty)
+        #expect(try fixture.append([profile("pr-2", "北京甲有限公司")]).get().appended[0].warnings.isEmpty, "the same name again is no 重码")
+        let renamed = try fixture.append([profile("pr-3", "北京乙有限公司")]).get()
+        #expect(renamed.appended[0].warnings == [renameWarning("北京乙有限公司", stored: "北京甲有限公司")])
+        // Within one request, a profile is compared with the request's earlier one.
+        let batch = try fixture.append([profile("pr-4", "北京丙有限公司"), profile("pr-5", "北京丁有限公司")]).get()
+        #expect(batch.appended.map(\.warnings) == [[renameWarning("北京丙有限公司", stored: "北京乙有限公司")], [renameWarning("北京丁有限公司", stored: "北京丙有限公司")]])
+        // A correction of the stored profile's name is what the next profile is compared with.
+        _ = try fixture.append([withAuthority(event("c-1", "record.corrected", on: "2026-05-05", refs: ["pr-5"], body: ["fields": ["name": "北京戊有限公司"], "reason": "名称录入错误"]), Self.samr)]).get()
+        #expect(try fixture.append([profile("pr-6", "北京戊有限公司")]).get().appended[0].warnings.isEmpty)
+        // A resubmitted profile is a duplicate: no warning, not counted again.
+        #expect(try fixture.append([profile("pr-3", "北京乙有限公司")]).get().appended[0].warnings.isEmpty)
+
+        #expect(try figures(fixture, Self.transport, "2026-05") == ["received": 1, "publishedOnTime": 1, "unknownRegionCode": 1])
+        #expect(try figures(fixture, Self.samr, "2026-05") == ["duplicateCode": 3])
+        // Rebuilding the projections does not count anything twice.
+        _ = try fixture.ledger.rebuildProjections()
+        #expect(try figures(fixture, Self.samr, "2026-05") == ["duplicateCode": 3])
+    }
+
     @Test func refusedEventsAreCountedByCodeWithoutBeingStored() throws {
         let fixture = try LedgerFixture()
         recordOn(fixture, "2026-05-06")

@@ -133,7 +133,7 @@ struct ListingCase: Sendable, CustomStringConvertible {
             let decision = CreditEvent(
                 eventId: "d", kind: decisionKind, entity: history.entity, occurredOn: day, source: ["authority": "某局"], authority: "某局",
                 refs: ["o"], body: decisionKind == .objectionResolved ? ["outcome": "rejected"] : [:])
-            let findings = Quality.findings(for: decision, recordedOn: day, fold: fold, rules: rules)
+            let findings = Quality.findings(for: decision, recordedOn: day, fold: fold, rules: rules, storedProfileName: nil)
             let metric = row.kind == "objection" ? Quality.Metric.objectionLate
                 : row.stage == "acceptance" ? Quality.Metric.repairAcceptanceLate
                 : row.stage == "reply" ? Quality.Metric.repairReplyLate : Quality.Metric.repairDecisionLate
@@ -154,7 +154,7 @@ struct ListingCase: Sendable, CustomStringConvertible {
             let event = CreditEvent(
                 eventId: "e", kind: kind, entity: HistoryGenerator.entity, occurredOn: decided, source: ["authority": .string(authority)], authority: authority,
                 refs: [], body: body)
-            let findings = Quality.findings(for: event, recordedOn: published, fold: nil, rules: rules)
+            let findings = Quality.findings(for: event, recordedOn: published, fold: nil, rules: rules, storedProfileName: nil)
             #expect(findings.contains { $0.metric == metric }, "\(kind.rawValue) by \(authority) recorded \(published): \(findings)")
         }
     }
