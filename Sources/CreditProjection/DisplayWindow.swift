@@ -68,10 +68,17 @@ extension DisplayRules {
     /// A penalty's severity and window on `channel`, from the rules alone (before later events).
     /// - Parameter linkedListings: the lists whose listings in effect rest on the penalty.
     public func penaltyWindow(_ penalty: PenaltyFacts, channel: Channel, person: Bool, linkedListings: Set<String>) -> (DisplayWindow, SeverityFinding) {
+        window(of: penalty, channel: channel, person: person) { classify(penalty, under: $0, person: person, linkedListings: linkedListings) }
+    }
+
+    /// A record's severity and window on `channel`, each rulebook classifying it with `classification`.
+    func window(
+        of penalty: PenaltyFacts, channel: Channel, person: Bool, classification classifyUnder: (Rulebook) -> PenaltyClassification
+    ) -> (DisplayWindow, SeverityFinding) {
         let channelRules = channels[channel]!
         // The rulebook in force on the decision date governs the record.
         let rulebook = channelRules.rulebook(on: penalty.decidedOn)
-        let classification = classify(penalty, under: rulebook, person: person, linkedListings: linkedListings)
+        let classification = classifyUnder(rulebook)
         let finding = classification.finding
         var rules = [rulebook.id, finding.rule]
         func never(_ rule: String, _ reason: String) -> (DisplayWindow, SeverityFinding) {
@@ -104,7 +111,7 @@ extension DisplayRules {
         // its display sooner, or lets it be repaired sooner, from that rulebook's first day.
         if let lenient = lenientRule {
             for later in channelRules.later(than: rulebook) {
-                let laterClass = classify(penalty, under: later, person: person, linkedListings: linkedListings)
+                let laterClass = classifyUnder(later)
                 let laterTier = later.tiers[laterClass.finding.severity]!
                 let hidden = (person && later.naturalPersonsHidden != nil) || !laterClass.displayed || !laterTier.displayed
                 let laterMaximum = hidden ? 0 : laterTier.maximumMonths ?? maximumMonths
@@ -147,28 +154,15 @@ extension DisplayRules {
         return (window, finding)
     }
 
-    /// The window of a negative record read at a fixed severity (breaches, negative admin records).
+    /// The window of a negative record read at a fixed severity (breaches, negative admin
+    /// records), under every rulebook of the channel (the lenient rule included).
     public func severityWindow(start: CivilDate, severity: Severity, channel: Channel, person: Bool, rule: String) -> DisplayWindow {
-        let facts = PenaltyFacts(body: .object([("procedure", "ordinary"), ("severity", .string(severity.rawValue))]), decidedOn: start)
-        let channelRules = channels[channel]!
-        let rulebook = channelRules.rulebook(on: start)
-        var window: DisplayWindow
-        if rulebook.givenSeverity != nil {
-            window = penaltyWindow(facts, channel: channel, person: person, linkedListings: []).0
-        } else {
-            // A channel that classifies by its own classes: read at the tier of `severity`.
-            let tier = rulebook.tiers[severity]!
-            if person, let hidden = rulebook.naturalPersonsHidden {
-                window = .never(hidden, "a natural person's negative records are not shown under \(rulebook.id)")
-            } else if tier.displayed, let maximum = tier.maximumMonths {
-                let minimum = tier.minimumMonths.map { start.adding(months: $0).adding(days: 1) }
-                window = DisplayWindow(
-                    from: start, until: start.adding(months: maximum), repairableFrom: tier.repairable ? minimum : nil, endReason: nil, resumed: nil,
-                    rules: [rulebook.id, tier.id], notDisplayedBecause: nil)
-            } else {
-                window = .never(tier.id, "\(severity.rawValue) records are not shown under \(rulebook.id)")
-            }
+        let facts = PenaltyFacts(body: .object([("procedure", "ordinary")]), decidedOn: start)
+        let finding = SeverityFinding(severity: severity, given: false, rule: rule, reason: "fixed by rule")
+        var (window, _) = self.window(of: facts, channel: channel, person: person) { _ in
+            PenaltyClassification(finding: finding, displayed: true, repairable: true)
         }
+        window.rules.removeAll { $0 == rule }
         window.rules.insert(rule, at: 0)
         return window
     }

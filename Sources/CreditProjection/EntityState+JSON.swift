@@ -115,7 +115,14 @@ extension EntityState {
     func showsNothing(on channel: Channel) -> Bool {
         !records.contains { $0.windows[channel]?.isShown(on: at) ?? false }
             && !lists.contains { $0.isPublic(on: at) && $0.hiddenOn[channel] == nil }
-            && !bans.contains { $0.inForce(on: at) }
+            && bansShown(on: channel).isEmpty
+    }
+
+    /// Bans in force on `at` that `channel` shows: not a natural person's where the channel's
+    /// rulebook on the day hides persons (NDRC Order 36 Art. 12).
+    func bansShown(on channel: Channel) -> [BanState] {
+        if entity.kind == .naturalPerson, rules.display.channels[channel]!.rulebook(on: at).naturalPersonsHidden != nil { return [] }
+        return bans.filter { $0.inForce(on: at) }
     }
 
     /// The public view on one channel (protocol.md, `display`): only what is shown on `at`,
@@ -148,7 +155,7 @@ extension EntityState {
                 ("underObjection", .bool(records.contains { $0.eventId == listing.eventId && $0.underObjection })),
             ]))
         }
-        for ban in bans where !silent && ban.inForce(on: at) {
+        for ban in bansShown(on: channel) where !silent {
             shown.append(.object([
                 ("eventId", .string(ban.eventId)), ("kind", "ban.imposed"), ("scope", .string(ban.scope)), ("severity", .null),
                 ("window", ["from": .string(ban.since.description), "until": ban.until.map { .string($0.description) } ?? .null,

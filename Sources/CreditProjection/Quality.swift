@@ -56,15 +56,19 @@ public enum Quality {
         for event: CreditEvent, recordedOn: CivilDate, fold: EntityFold?, rules: RuleSet, storedProfileName: String?
     ) -> [Finding] {
         timelinessFindings(for: event, recordedOn: recordedOn, fold: fold, rules: rules)
-            + codeFindings(for: event, storedProfileName: storedProfileName)
+            + codeFindings(for: event, storedProfileName: storedProfileName, rules: rules)
     }
 
     /// The 重错码 findings: an entity code with an unknown region, a profile that names
     /// another entity under a code already profiled.
-    static func codeFindings(for event: CreditEvent, storedProfileName: String?) -> [Finding] {
+    /// An unknown region counts on the records counted as received (those with a publication
+    /// deadline), so the invalid-code rate's numerator and denominator count the same events.
+    static func codeFindings(for event: CreditEvent, storedProfileName: String?, rules: RuleSet) -> [Finding] {
         let month = String(event.occurredOn.description.prefix(7))
         var findings: [Finding] = []
-        if event.entity.hasWarning(.unknownRegion) { findings.append(Finding(metric: Metric.unknownRegionCode, month: month)) }
+        if event.entity.hasWarning(.unknownRegion), rules.deadlines.publication[event.kind] != nil {
+            findings.append(Finding(metric: Metric.unknownRegionCode, month: month))
+        }
         if isDuplicateCode(event, storedProfileName: storedProfileName) { findings.append(Finding(metric: Metric.duplicateCode, month: month)) }
         return findings
     }

@@ -127,6 +127,16 @@ func fine(_ amount: Double) -> [(String, Double?, String?)] { [("fine", amount, 
         if window.from != nil && window.repairableFrom == nil { #expect(window.keptBy != nil || window.until != nil) }
     }
 
+    /// A breach of commitment is a general record on each channel, under the same lenient rule:
+    /// one of 2025-03-01 gets Order 107 Art. 9's 1 year on GSXT from 2025-12-25 (not Order 45's 3).
+    @Test func aBreachFollowsTheLenientRuleLikeAPenalty() {
+        let gsxt = rules.display.severityWindow(start: date("2025-03-01"), severity: .general, channel: .gsxt, person: false, rule: "commitment-breach-general")
+        #expect(gsxt.until == date("2026-03-01") && gsxt.repairableFrom == date("2025-09-02"), "\(gsxt.rules)")
+        #expect(gsxt.rules.first == "commitment-breach-general" && gsxt.rules.contains("lenient-later-rulebook"))
+        let creditChina = rules.display.severityWindow(start: date("2026-05-01"), severity: .general, channel: .creditchina, person: true, rule: "commitment-breach-general")
+        #expect(creditChina.from == nil, "Order 36 Art. 12: not shown for a natural person")
+    }
+
     @Test func refusesRulesThatDoNotJoinUp() throws {
         #expect(throws: RuleSet.LoadError.self) { try RuleSet(directory: "/nonexistent") }
     }
