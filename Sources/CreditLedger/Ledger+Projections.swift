@@ -64,7 +64,7 @@ extension Ledger {
                 ?? EntityFold(entity: entity)
             if let rules = quality {
                 let recordedOn = Timestamp.parse(recorded.recordedAt).map { chinaDate(millisecondsSinceEpoch: $0) } ?? recorded.event.occurredOn
-                let storedProfileName = recorded.event.kind == .entityProfiled ? try storedProfileName(of: fold, in: log) : nil
+                let storedProfileName = recorded.event.kind == .entityProfiled ? try fold.profileName(body: bodyReader(in: log, batch: [])) : nil
                 for finding in Quality.findings(for: recorded.event, recordedOn: recordedOn, fold: fold, rules: rules, storedProfileName: storedProfileName) {
                     counts[Array(Counters.quality(authority: recorded.event.authority, month: finding.month, metric: finding.metric).utf8), default: 0] += 1
                 }

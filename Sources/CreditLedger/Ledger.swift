@@ -253,7 +253,7 @@ public final class Ledger: Sendable {
                 fold.apply(recorded)
                 folds[code] = fold
             }
-            if let warning = try duplicateCodeWarning(for: event, after: batchEvents[event.entity.code] ?? [], in: log) { warnings[index, default: []].append(warning) }
+            if let warning = try duplicateCodeWarning(for: event, after: batchEvents[event.entity.code] ?? [], in: log, cache: foldCache) { warnings[index, default: []].append(warning) }
             batchEvents[event.entity.code, default: []].append(recorded)
             earlier[event.eventId] = IdTag(kind: event.kind, entity: event.entity.code)
         }
