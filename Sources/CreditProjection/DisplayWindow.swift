@@ -68,17 +68,18 @@ extension DisplayRules {
     /// A penalty's severity and window on `channel`, from the rules alone (before later events).
     /// - Parameter linkedListings: the lists whose listings in effect rest on the penalty.
     public func penaltyWindow(_ penalty: PenaltyFacts, channel: Channel, person: Bool, linkedListings: Set<String>) -> (DisplayWindow, SeverityFinding) {
-        window(of: penalty, channel: channel, person: person) { classify(penalty, under: $0, person: person, linkedListings: linkedListings) }
+        window(of: penalty, channel: channel, person: person) { classify(penalty, under: $0, person: person, linkedListings: linkedListings, explained: $1) }
     }
 
-    /// A record's severity and window on `channel`, each rulebook classifying it with `classification`.
+    /// A record's severity and window on `channel`, each rulebook classifying it with
+    /// `classification` (its second argument: whether the finding's reason is needed).
     func window(
-        of penalty: PenaltyFacts, channel: Channel, person: Bool, classification classifyUnder: (Rulebook) -> PenaltyClassification
+        of penalty: PenaltyFacts, channel: Channel, person: Bool, classification classifyUnder: (Rulebook, Bool) -> PenaltyClassification
     ) -> (DisplayWindow, SeverityFinding) {
         let channelRules = channels[channel]!
         // The rulebook in force on the decision date governs the record.
         let rulebook = channelRules.rulebook(on: penalty.decidedOn)
-        let classification = classifyUnder(rulebook)
+        let classification = classifyUnder(rulebook, true)
         let finding = classification.finding
         var rules = [rulebook.id, finding.rule]
         func never(_ rule: String, _ reason: String) -> (DisplayWindow, SeverityFinding) {
@@ -111,7 +112,7 @@ extension DisplayRules {
         // its display sooner, or lets it be repaired sooner, from that rulebook's first day.
         if let lenient = lenientRule {
             for later in channelRules.later(than: rulebook) {
-                let laterClass = classifyUnder(later)
+                let laterClass = classifyUnder(later, false)
                 let laterTier = later.tiers[laterClass.finding.severity]!
                 let hidden = (person && later.naturalPersonsHidden != nil) || !laterClass.displayed || !laterTier.displayed
                 let laterMaximum = hidden ? 0 : laterTier.maximumMonths ?? maximumMonths
@@ -159,7 +160,7 @@ extension DisplayRules {
     public func severityWindow(start: CivilDate, severity: Severity, channel: Channel, person: Bool, rule: String) -> DisplayWindow {
         let facts = PenaltyFacts(body: .object([("procedure", "ordinary")]), decidedOn: start)
         let finding = SeverityFinding(severity: severity, given: false, rule: rule, reason: "fixed by rule")
-        var (window, _) = self.window(of: facts, channel: channel, person: person) { _ in
+        var (window, _) = self.window(of: facts, channel: channel, person: person) { _, _ in
             PenaltyClassification(finding: finding, displayed: true, repairable: true)
         }
         window.rules.removeAll { $0 == rule }

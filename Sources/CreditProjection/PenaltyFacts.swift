@@ -28,6 +28,7 @@ public struct PenaltyFacts: Sendable {
                 type: measure["type"]?.stringValue ?? "other", amountYuan: measure["amountYuan"]?.doubleValue,
                 termUntil: measure["termUntil"]?.stringValue.flatMap(CivilDate.init))
         }
+        measureTypes = Set(measures.map(\.type))
         sector = body["sector"]?.stringValue ?? "general"
         givenSeverity = body["severity"]?.stringValue.flatMap(Severity.init(rawValue:))
         discretion = body["discretion"]?.stringValue
@@ -36,7 +37,8 @@ public struct PenaltyFacts: Sendable {
     /// The latest end of a measure with a term.
     public var termEnd: CivilDate? { measures.compactMap(\.termUntil).max() }
 
-    public var measureTypes: Set<String> { Set(measures.map(\.type)) }
+    /// The kinds of measure the decision imposes.
+    public let measureTypes: Set<String>
 }
 
 /// A severity on one channel, and why.
@@ -61,17 +63,37 @@ extension DisplayRules {
     /// Classifies `penalty` under `rulebook`: a submitted severity where the rulebook lets
     /// it win, else the first of the rulebook's classes whose condition holds.
     /// - Parameter linkedListings: the lists whose listings in effect rest on the penalty.
-    public func classify(_ penalty: PenaltyFacts, under rulebook: Rulebook, person: Bool, linkedListings: Set<String>) -> PenaltyClassification {
+    /// - Parameter explained: write the finding's reason (the lenient rule's look at later
+    ///   rulebooks needs only the class).
+    public func classify(_ penalty: PenaltyFacts, under rulebook: Rulebook, person: Bool, linkedListings: Set<String>, explained: Bool = true) -> PenaltyClassification {
         if let given = penalty.givenSeverity, let rule = rulebook.givenSeverity {
             let finding = SeverityFinding(severity: given, given: true, rule: rule, reason: "given by the deciding authority")
             return PenaltyClassification(finding: finding, displayed: true, repairable: true)
         }
-        for penaltyClass in rulebook.classes {
-            guard let reason = reason(penaltyClass.condition, penalty, person: person, linkedListings: linkedListings) else { continue }
+        for penaltyClass in rulebook.classes where holds(penaltyClass.condition, penalty, person: person, linkedListings: linkedListings) {
+            // The reason is written only for the class that decides (this runs per record, channel and rulebook).
+            let reason = explained ? reason(penaltyClass.condition, penalty, person: person, linkedListings: linkedListings) ?? "" : ""
             let finding = SeverityFinding(severity: penaltyClass.severity, given: false, rule: penaltyClass.id, reason: reason)
             return PenaltyClassification(finding: finding, displayed: penaltyClass.displayed, repairable: penaltyClass.repairable)
         }
         preconditionFailure("a class set ends with a class that always holds (checked at load)")
+    }
+
+    /// Whether `condition` holds for `penalty` (``reason(_:_:person:linkedListings:)`` without the words).
+    func holds(_ condition: PenaltyClass.Condition, _ penalty: PenaltyFacts, person: Bool, linkedListings: Set<String>) -> Bool {
+        if let procedure = condition.procedure, penalty.procedure != procedure { return false }
+        let types = penalty.measureTypes
+        if let only = condition.onlyMeasures, !types.isSubset(of: only) { return false }
+        if let any = condition.anyMeasure, types.isDisjoint(with: any) { return false }
+        if condition.smallFine {
+            let limit = person ? smallFineNaturalPersonYuan : smallFineOrganisationYuan
+            let fines = penalty.measures.filter { $0.type == "fine" }
+            guard !fines.isEmpty, fines.allSatisfy({ ($0.amountYuan ?? .infinity) <= limit }) else { return false }
+        }
+        if let levels = condition.discretion, !levels.contains(penalty.discretion ?? discretionDefault.value) { return false }
+        if let sectors = condition.sectors, !sectors.contains(penalty.sector) { return false }
+        if let list = condition.linkedListing, !linkedListings.contains(list) { return false }
+        return true
     }
 
     /// Why `condition` holds for `penalty`, or `nil` when it does not.

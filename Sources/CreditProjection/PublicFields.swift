@@ -69,6 +69,14 @@ public struct PublicFields: Sendable {
     /// `text` with every run shaped like a resident ID number (17 digits then a digit or X,
     /// not inside a longer run of digits) masked to its first 6 and last 4 characters.
     public static func maskIdentityNumbers(_ text: String) -> String {
+        // Most text holds no run of 17 digits: look at the bytes before building scalars.
+        var run = 0
+        var longest = 0
+        for byte in text.utf8 {
+            run = (48...57).contains(byte) ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        guard longest >= identityNumberLength - 1 else { return text }
         let scalars = Array(text.unicodeScalars)
         guard scalars.count >= identityNumberLength else { return text }
         func isDigit(_ index: Int) -> Bool { index >= 0 && index < scalars.count && ("0"..."9").contains(scalars[index]) }

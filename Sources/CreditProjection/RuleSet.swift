@@ -5,7 +5,7 @@ import LedgerJSON
 
 /// Every rule the projections use, loaded from `Schemas/rules/`. Each rule carries the id
 /// that names its source, so every derived answer can say which rule produced it.
-public struct RuleSet: Sendable {
+public final class RuleSet: Sendable {
     public let display: DisplayRules
     public let lists: [String: ListRule]
     public let listExitEndsBasis: String
