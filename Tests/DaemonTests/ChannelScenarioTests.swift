@@ -141,13 +141,14 @@ import Testing
         try session.accepted(session.event("fraud-1", "repair.revoked", on: "2026-10-01", refs: ["r-1-g"], body: ["reason": "fraud"]))
         let state = try session.status(at: "2026-10-02")
         let windows = session.record("p-1", in: state)?["windows"]
-        // NDRC Order 36 Art. 25: the original window comes back for the rest of its period.
-        #expect(windows?["creditchina"]?["resumed"]?["until"] == "2027-05-01")
-        // SAMR Order 107 Art. 23: the period (1 year) restarts from the revocation, no early end.
-        #expect(windows?["gsxt"]?["resumed"]?["from"] == "2026-10-01" && windows?["gsxt"]?["resumed"]?["until"] == "2027-10-01")
-        #expect(windows?["gsxt"]?["repairableFrom"] == .null)
-        #expect(try session.shown(at: "2027-06-01", channel: "creditchina") == ["fraud-1"], "the fraud itself is shown 3 years")
-        #expect(Set(try session.shown(at: "2027-06-01", channel: "gsxt")) == ["p-1", "fraud-1"])
+        // SAMR Order 107 Art. 23, NDRC Order 36 Art. 25 (issue 10): the state is restored and the
+        // period (1 year) restarts from the revocation on both channels, with no early end.
+        for channel in ["creditchina", "gsxt"] {
+            #expect(windows?[channel]?["resumed"]?["from"] == "2026-10-01" && windows?[channel]?["resumed"]?["until"] == "2027-10-01", "\(channel)")
+            #expect(windows?[channel]?["repairableFrom"] == .null)
+        }
+        #expect(Set(try session.shown(at: "2027-06-01", channel: "creditchina")) == ["p-1", "fraud-1"], "the fraud itself is shown 3 years")
+        #expect(try session.shown(at: "2027-11-01", channel: "gsxt") == ["fraud-1"])
         let again = try session.append(session.event("r-2-a", "repair.applied", on: "2027-11-01", refs: ["p-1"], body: ["commitment": "再次申请"]))
         #expect(errorCode(again) == "rule_violation" && again["error"]?["message"]?.stringValue?.contains("fraud") == true)
         session.daemon.terminate()
