@@ -40,7 +40,7 @@ public final class RuleSet: Sendable {
         func load(_ name: String) throws(LoadError) -> JSONValue {
             let path = directory + "/" + name
             guard let data = FileManager.default.contents(atPath: path) else { throw LoadError(description: "cannot read rule file \(path)") }
-            do { return try JSONParser.parse(Array(data)) } catch { throw LoadError(description: "rule file \(path): \(error)") }
+            do { return try JSONParser.parse(Array(data), maximumMembers: .max) } catch { throw LoadError(description: "rule file \(path): \(error)") }
         }
         do {
             display = try DisplayRules(try load("display.json"))

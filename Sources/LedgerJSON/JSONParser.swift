@@ -11,6 +11,7 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
         case controlCharacter = "unescaped control character in string"
         case tooDeep = "nesting too deep"
         case duplicateKey = "duplicate key"
+        case tooManyMembers = "too many members in an object"
         case trailingData = "data after the JSON value"
     }
 
@@ -27,12 +28,21 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
 public struct JSONParser {
     /// The deepest nesting accepted; deeper input is rejected, never recursed into.
     public static let maximumDepth = 64
+    /// Members one object may have (a request's largest legitimate object, `expectedVersion`,
+    /// names at most one entity per event of a 1000-event append).
+    public static let maximumMembersPerObject = 4096
+    /// Up to this many members, duplicate keys are found by comparing with each earlier key
+    /// (cheaper than hashing for the small objects events are made of); beyond it, by a set, so
+    /// the work stays linear in the object's size.
+    static let membersComparedDirectly = 16
 
     /// Parses one JSON value that fills `bytes` (white space around it is allowed).
-    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+    /// - Parameter maximumMembers: members one object may have; a trusted data file (a table
+    ///   of every region code) may allow more than a request.
+    public static func parse(_ bytes: some Collection<UInt8>, maximumMembers: Int = maximumMembersPerObject) throws(JSONParseError) -> JSONValue {
         let array = Array(bytes)
         return try array.withUnsafeBufferPointer { buffer throws(JSONParseError) in
-            var parser = Cursor(bytes: buffer)
+            var parser = Cursor(bytes: buffer, maximumMembers: maximumMembers)
             parser.skipWhitespace()
             let value = try parser.parseValue(depth: 0)
             parser.skipWhitespace()
@@ -49,9 +59,13 @@ public struct JSONParser {
 
 private struct Cursor {
     let bytes: UnsafeBufferPointer<UInt8>
+    let maximumMembers: Int
     var index = 0
 
-    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    init(bytes: UnsafeBufferPointer<UInt8>, maximumMembers: Int) {
+        self.bytes = bytes
+        self.maximumMembers = maximumMembers
+    }
 
     func fail(_ reason: JSONParseError.Reason) -> JSONParseError { JSONParseError(reason: reason, offset: index) }
 
@@ -94,6 +108,7 @@ private struct Cursor {
         guard depth <= JSONParser.maximumDepth else { throw fail(.tooDeep) }
         index += 1
         var members: [(String, JSONValue)] = []
+        var keys: Set<String> = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -104,9 +119,13 @@ private struct Cursor {
             guard index < bytes.count else { throw fail(.unexpectedEnd) }
             guard bytes[index] == UInt8(ascii: "\"") else { throw fail(.unexpectedCharacter) }
             let keyOffset = index
+            guard members.count < maximumMembers else { throw fail(.tooManyMembers) }
             let key = try parseString()
-            if members.contains(where: { $0.0 == key }) {
-                throw JSONParseError(reason: .duplicateKey, offset: keyOffset)
+            if members.count < JSONParser.membersComparedDirectly {
+                if members.contains(where: { $0.0 == key }) { throw JSONParseError(reason: .duplicateKey, offset: keyOffset) }
+            } else {
+                if keys.isEmpty { keys = Set(members.map(\.0)) }
+                guard keys.insert(key).inserted else { throw JSONParseError(reason: .duplicateKey, offset: keyOffset) }
             }
             skipWhitespace()
             guard index < bytes.count else { throw fail(.unexpectedEnd) }

@@ -9,7 +9,7 @@ import Logging
 
 /// The protocol's operations over a ledger: each request in, one answer line out.
 struct Operations: Sendable {
-    static let version = "0.1.0"
+    static let version = CreditLedgerVersion.current
     static let defaultReadLimit: Int64 = 1000
 
     let ledger: Ledger

@@ -28,7 +28,7 @@ final class LMDBEnvironment: @unchecked Sendable {
             try LMDBError.check(mdb_env_set_mapsize(env, mapSizeBytes), "mdb_env_set_mapsize")
             var flags = UInt32(MDB_NOTLS) | UInt32(MDB_NOMETASYNC)
             if readOnly { flags |= UInt32(MDB_RDONLY) }
-            try LMDBError.check(mdb_env_open(env, directory, flags, 0o640), "mdb_env_open \(directory)")
+            try LMDBError.check(mdb_env_open(env, directory, flags, PrivateFiles.fileMode), "mdb_env_open \(directory)")
         } catch {
             mdb_env_close(env)
             throw error

@@ -28,11 +28,13 @@ public final class LogStore: Sendable {
     ///   - readOnly: open a stopped (or running) store for offline reads only.
     public init(directory: String, mapSizeBytes: Int = LogStore.defaultMapSizeBytes, readOnly: Bool = false) throws {
         if !readOnly {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            // Private by construction: 0700 and 0600 whatever the umask (issue 11).
+            try PrivateFiles.directory(directory)
         }
         self.directory = directory
         self.readOnly = readOnly
         environment = try LMDBEnvironment(directory: directory, mapSizeBytes: mapSizeBytes, readOnly: readOnly)
+        if !readOnly { try PrivateFiles.storeFiles(in: directory) }
         var databases = LogDatabases(
             records: try environment.openDatabase("log.records", create: !readOnly),
             index: try environment.openDatabase("log.index", create: !readOnly),
@@ -94,8 +96,11 @@ public final class LogStore: Sendable {
 
     /// Writes a compacted, consistent copy of the store into `directory` (which must exist
     /// and be empty). Safe while the daemon writes.
+    /// The copy is private (0700 / 0600) and flushed with its directory before this returns.
     public func backup(to directory: String) throws {
+        try PrivateFiles.directory(directory)
         try environment.copy(to: directory)
+        try PrivateFiles.seal(directory + "/data.mdb")
     }
 
     /// Bytes the data file uses.

@@ -19,7 +19,13 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let path = output
-        if let path { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        if let path {
+            // An export holds personal data: private (0600) whatever the umask, flushed at the end.
+            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: Int(PrivateFiles.fileMode)]) else {
+                throw ValidationError("cannot create \(path)")
+            }
+            try PrivateFiles.seal(path)
+        }
         let sink = path.flatMap { FileHandle(forWritingAtPath: $0) } ?? .standardOutput
         var written = 0
         var progress = Progress(label: "exported", total: nil)
@@ -57,7 +63,11 @@ struct Export: ParsableCommand {
             }
         }
         sink.write(pending)
-        if path != nil { progress.finish(written) }
+        if let path {
+            try sink.synchronize()
+            try PrivateFiles.seal(path)
+            progress.finish(written)
+        }
     }
 }
 
@@ -104,7 +114,7 @@ struct Backup: ParsableCommand {
     @Flag(name: .long) var json = false
 
     func run() throws {
-        try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+        try PrivateFiles.directory(destination)
         guard (try FileManager.default.contentsOfDirectory(atPath: destination)).isEmpty else {
             throw ValidationError("\(destination) is not empty")
         }

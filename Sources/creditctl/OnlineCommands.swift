@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LedgerJSON
 import LedgerProtocol
+import LedgerStore
 
 struct Ping: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Ask the daemon for its version and head.")
@@ -145,10 +146,10 @@ struct Report: ParsableCommand {
         var request: [(String, JSONValue)] = [("op", "report"), ("entity", .string(entity)), ("from", .string(from)), ("to", .string(to))]
         if let head { request.append(("head", .int(head))) }
         let report = try connection.call(try connection.connect(), .object(request))
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: output) { try PrivateFiles.directory(output) }
         let base = output + "/report-\(report["entity"]?.stringValue ?? entity)-\(from)-\(to)"
-        try Data(CanonicalJSON.encode(report) + [UInt8(ascii: "\n")]).write(to: URL(fileURLWithPath: base + ".json"))
-        try Data(ReportPage.html(report).utf8).write(to: URL(fileURLWithPath: base + ".html"))
+        try PrivateFiles.write(CanonicalJSON.encode(report) + [UInt8(ascii: "\n")], to: base + ".json")
+        try PrivateFiles.write(Array(ReportPage.html(report).utf8), to: base + ".html")
         if connection.json {
             Output.json(["json": .string(base + ".json"), "html": .string(base + ".html"), "head": report["head"] ?? .null, "statements": report["statements"] ?? .null])
         } else {

@@ -3,6 +3,7 @@ import CreditDomain
 import CreditLedger
 import CreditProjection
 import Foundation
+import LedgerProtocol
 import LedgerServer
 import LedgerStore
 import Logging
@@ -16,7 +17,8 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "creditledgerd",
         abstract: "The CreditLedger daemon: an append-only credit-event log served on a Unix socket.",
-        discussion: "With no options it keeps its data in var/data and listens on var/ledger.sock under the working directory.")
+        discussion: "With no options it keeps its data in var/data and listens on var/ledger.sock under the working directory.",
+        version: CreditLedgerVersion.current)
 
     @Option(name: .long, help: "A JSON config file (see Deploy/config.example.json).")
     var config: String?
@@ -31,15 +33,32 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    /// A configuration or start-up error: one line on stderr, exit 78 (EX_CONFIG), so that
+    /// systemd does not restart into the same error (`RestartPreventExitStatus=78`).
+    static func configurationError(_ reason: String) -> ExitCode {
+        FileHandle.standardError.write(Data(("creditledgerd: " + reason.replacingOccurrences(of: "\n", with: " ") + "\n").utf8))
+        return ExitCode(78)
+    }
+
     func run() async throws {
+        // SIGHUP is not a stop signal here: a closed terminal or a stray `kill -HUP` must not end
+        // the daemon (issue 11); configuration is read at start only.
+        signal(SIGHUP, SIG_IGN)
         var settings = DaemonConfiguration()
-        if let config { try settings.apply(file: config) }
+        do {
+            if let config { try settings.apply(file: config) }
+        } catch {
+            throw Self.configurationError("\(error)")
+        }
         if let dataDir { settings.dataDirectory = dataDir }
         if let socket { settings.socketPath = socket }
         if let schemas { settings.schemaDirectory = schemas }
-        if let mapSizeMib { settings.mapSizeBytes = mapSizeMib << 20 }
+        if let mapSizeMib {
+            guard mapSizeMib > 0 else { throw Self.configurationError("--map-size-mib must be positive") }
+            settings.mapSizeBytes = mapSizeMib << 20
+        }
         if let logLevel {
-            guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level '\(logLevel)'") }
+            guard let level = Logger.Level(rawValue: logLevel) else { throw Self.configurationError("unknown log level '\(logLevel)'") }
             settings.logLevel = level
         }
         let level = settings.logLevel
@@ -58,20 +77,26 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
             catalogue = try SchemaCatalogue(directory: settings.schemaDirectory + "/events")
         } catch {
             logger.critical("start.schemas_invalid", metadata: ["error": "\(error)"])
-            throw ExitCode(78)  // EX_CONFIG
+            throw Self.configurationError("\(error)")
         }
         let rules: RuleSet
         do {
             rules = try RuleSet(directory: settings.schemaDirectory + "/rules")
         } catch {
             logger.critical("start.rules_invalid", metadata: ["error": "\(error)"])
-            throw ExitCode(78)  // EX_CONFIG
+            throw Self.configurationError("\(error)")
         }
         var limits = GroupCommitWriter.Limits()
         limits.maximumQueuedJobs = settings.maximumQueuedAppends
-        let ledger = try Ledger(
-            directory: settings.dataDirectory, schemas: catalogue, rules: rules, mapSizeBytes: settings.mapSizeBytes,
-            writerLimits: limits, logger: logger)
+        let ledger: Ledger
+        do {
+            ledger = try Ledger(
+                directory: settings.dataDirectory, schemas: catalogue, rules: rules, mapSizeBytes: settings.mapSizeBytes,
+                writerLimits: limits, logger: logger)
+        } catch {
+            logger.critical("start.store_unavailable", metadata: ["data": "\(settings.dataDirectory)", "error": "\(error)"])
+            throw Self.configurationError("cannot open the store in \(settings.dataDirectory): \(error)")
+        }
         let head = try ledger.store.head()
         logger.info("store.opened", metadata: ["data": "\(settings.dataDirectory)", "seq": "\(head.seq)"])
 

@@ -27,7 +27,8 @@ final class Daemon: @unchecked Sendable {
     static func binary(_ name: String) -> String { buildDirectory.appendingPathComponent(name).path }
 
     /// Starts the daemon and waits until its socket answers.
-    func start(config: JSONValue? = nil) throws {
+    /// - Parameter umask: run the daemon under this file-creation mask (octal text, e.g. "000").
+    func start(config: JSONValue? = nil, umask: String? = nil) throws {
         var arguments = ["--data-dir", dataDirectory, "--socket", socketPath, "--schemas", Self.repository.appendingPathComponent("Schemas").path, "--log-level", "warning"]
         if let config {
             let path = directory + "/config.json"
@@ -35,8 +36,13 @@ final class Daemon: @unchecked Sendable {
             arguments += ["--config", path]
         }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary("creditledgerd"))
-        process.arguments = arguments
+        if let umask {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "umask \(umask); exec \"$0\" \"$@\"", Self.binary("creditledgerd")] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.binary("creditledgerd"))
+            process.arguments = arguments
+        }
         let log = directory + "/daemon.log"
         if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
         let handle = FileHandle(forWritingAtPath: log)!

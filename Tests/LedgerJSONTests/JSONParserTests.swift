@@ -34,6 +34,30 @@ import Testing
         }
     }
 
+    /// An object of many keys: duplicates found through a set beyond the first few (linear work),
+    /// and no more than `maximumMembersPerObject` members (issue 11: a 60,000-key line).
+    @Test func findsDuplicatesInLargeObjectsAndBoundsTheirMembers() throws {
+        func object(_ keys: [String]) -> String { "{" + keys.map { "\"\($0)\":1" }.joined(separator: ",") + "}" }
+        let distinct = (0..<JSONParser.maximumMembersPerObject).map { "k\($0)" }
+        #expect(try JSONParser.parse(object(distinct)).objectValue?.count == JSONParser.maximumMembersPerObject)
+        for duplicate in ["k0", "k15", "k16", "k4000"] {
+            do {
+                _ = try JSONParser.parse(object(Array(distinct.prefix(4090)) + [duplicate]))
+                Issue.record("\(duplicate) twice was accepted")
+            } catch {
+                #expect(error.reason == .duplicateKey)
+            }
+        }
+        do {
+            _ = try JSONParser.parse(object((0..<60_000).map { "k\($0)" }))
+            Issue.record("60,000 members were accepted")
+        } catch {
+            #expect(error.reason == .tooManyMembers)
+        }
+        // Canonically equal keys are the same key, as with the direct comparison.
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(object(Array(distinct.prefix(20)) + ["\u{E9}", "e\u{301}"])) }
+    }
+
     @Test func rejectsInvalidUTF8AndNulBytes() {
         #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xFF, 0xFE, 0x22]) }
         #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0x00, 0x22]) }

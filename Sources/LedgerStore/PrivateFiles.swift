@@ -1,0 +1,75 @@
+import Foundation
+
+/// Files that hold personal data are private to the daemon's user, whatever the umask
+/// (issue 11): directories 0700, files 0600, and copies flushed with their directory.
+public enum PrivateFiles {
+    /// Mode of a directory holding a store, a backup or an export.
+    public static let directoryMode: mode_t = 0o700
+    /// Mode of a store file, a backup's data file or an export.
+    public static let fileMode: mode_t = 0o600
+    /// The files LMDB keeps in a data directory.
+    static let storeFiles = ["data.mdb", "lock.mdb"]
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Creates `path` (and missing parents) as a private directory, or makes an existing one
+    /// private; refuses a directory another user owns.
+    public static func directory(_ path: String) throws {
+        if !FileManager.default.fileExists(atPath: path) {
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: Int(directoryMode)])
+        }
+        var status = stat()
+        guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else { throw Failure(description: "\(path) is not a directory") }
+        guard status.st_uid == geteuid() else {
+            throw Failure(description: "\(path) belongs to uid \(status.st_uid), not to this user (uid \(geteuid())): choose a directory of your own")
+        }
+        try restrict(path, to: directoryMode)
+    }
+
+    /// Makes the store files in `directory` private (files made under another umask, or by an
+    /// older version, included).
+    public static func storeFiles(in directory: String) throws {
+        for name in storeFiles where FileManager.default.fileExists(atPath: directory + "/" + name) {
+            try restrict(directory + "/" + name, to: fileMode)
+        }
+    }
+
+    /// Makes `path` private, flushes it, then flushes its directory (a backup or an export is
+    /// durable once this returns).
+    public static func seal(_ path: String) throws {
+        try restrict(path, to: fileMode)
+        try flush(path)
+        try flush((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent)
+    }
+
+    /// Writes `bytes` to a new private file at `path` and seals it.
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, fileMode)
+        guard descriptor >= 0 else { throw Failure(description: "cannot create \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+        try seal(path)
+    }
+
+    static func restrict(_ path: String, to mode: mode_t) throws {
+        guard chmod(path, mode) == 0 else { throw Failure(description: "cannot make \(path) private: \(String(cString: strerror(errno)))") }
+    }
+
+    static func flush(_ path: String) throws {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Failure(description: "cannot open \(path) to flush it: \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw Failure(description: "cannot flush \(path): \(String(cString: strerror(errno)))") }
+    }
+}
