@@ -19,24 +19,7 @@ struct AccessControlTests {
     }
 
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        // Output goes to a file, not a pipe: a pipe's write end can leak into a process another
-        // test spawns at the same moment (a daemon, the soak), and reading to its end would then
-        // wait for that process to exit.
-        let outputPath = NSTemporaryDirectory() + "cl-run-" + UUID().uuidString
-        guard FileManager.default.createFile(atPath: outputPath, contents: nil), let output = FileHandle(forWritingAtPath: outputPath) else {
-            throw LineClient.Failure(description: "cannot create \(outputPath)")
-        }
-        defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        process.waitUntilExit()
-        try output.close()
-        let data = FileManager.default.contents(atPath: outputPath) ?? Data()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try ChildProcess.output(of: executable, arguments)
     }
 
     /// `creditctl ARGS` run as `user`.

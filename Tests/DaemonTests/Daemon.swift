@@ -49,7 +49,7 @@ final class Daemon: @unchecked Sendable {
         handle.seekToEndOfFile()
         process.standardError = handle
         process.standardOutput = handle
-        try process.run()
+        try ChildProcess.run(process)
         self.process = process
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
@@ -62,10 +62,11 @@ final class Daemon: @unchecked Sendable {
 
     func log() -> String { (try? String(contentsOfFile: directory + "/daemon.log", encoding: .utf8)) ?? "" }
 
-    /// A connected client whose reads fail after 30 s of silence.
+    /// A connected client whose reads fail after 120 s of silence (a hang fails the test; a
+    /// machine saturated by the soak's flushes may be slow).
     func client() throws -> LineClient {
         let client = try LineClient(socketPath: socketPath)
-        client.setReceiveTimeout(seconds: 30)
+        client.setReceiveTimeout(seconds: 120)
         return client
     }
 
@@ -74,16 +75,16 @@ final class Daemon: @unchecked Sendable {
     func terminate() -> Int32 {
         guard let process else { return -1 }
         process.terminate()
-        process.waitUntilExit()
+        let status = ChildProcess.wait(process)
         self.process = nil
-        return process.terminationStatus
+        return status
     }
 
     /// SIGKILL, as a crash.
     func kill() {
         guard let process else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        ChildProcess.wait(process)
         self.process = nil
     }
 }

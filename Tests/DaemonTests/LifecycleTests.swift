@@ -88,16 +88,10 @@ import Testing
         let daemon = Daemon()
         let schemas = daemon.directory + "/schemas"
         try FileManager.default.createDirectory(atPath: schemas + "/events", withIntermediateDirectories: true)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Daemon.binary("creditledgerd"))
-        process.arguments = ["--data-dir", daemon.dataDirectory, "--socket", daemon.socketPath, "--schemas", schemas]
-        let pipe = Pipe()
-        process.standardError = pipe
-        try process.run()
-        process.waitUntilExit()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 78)
-        #expect(output.contains("no schema for kind"))
+        let run = try ChildProcess.output(
+            of: Daemon.binary("creditledgerd"), ["--data-dir", daemon.dataDirectory, "--socket", daemon.socketPath, "--schemas", schemas])
+        #expect(run.status == 78)
+        #expect(run.output.contains("no schema for kind"))
     }
 }
 

@@ -9,16 +9,8 @@ import Testing
     static let repository = Daemon.repository.path
 
     func runChecker(instances: String? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.repository + "/Tools/check-schemas.py", Self.repository + "/Schemas"] + (instances.map { ["--instances", $0] } ?? [])
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try ChildProcess.output(
+            of: "/usr/bin/env", ["python3", Self.repository + "/Tools/check-schemas.py", Self.repository + "/Schemas"] + (instances.map { ["--instances", $0] } ?? []))
     }
 
     @Test func everySchemaIsValidForPythonJsonschema() throws {
