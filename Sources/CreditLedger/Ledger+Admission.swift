@@ -47,7 +47,7 @@ extension Ledger {
 
     /// A correction must leave its target valid under the target kind's schema: the fields
     /// are put over the target's body and the result validated.
-    static func checkCorrection(_ event: CreditEvent, fold: EntityFold, schemas: SchemaCatalogue, in log: LogTransaction, batch: [RecordedEvent]) throws {
+    static func checkCorrection(_ event: CreditEvent, schemas: SchemaCatalogue, in log: LogTransaction, batch: [RecordedEvent]) throws {
         guard let target = event.refs.first, let fields = event.body["fields"]?.objectValue else { return }
         let kind: EventKind
         let original: JSONValue

@@ -234,18 +234,21 @@ public final class Ledger: Sendable {
             }
             let recorded = RecordedEvent(seq: log.head.seq + UInt64(index) + 1, recordedAt: "", event: event)
             let code = event.entity.code
-            if AdmissionRules.stateDependentKinds.contains(event.kind) || event.kind == .recordCorrected || folds[code] != nil {
+            do {
+                if event.kind == .recordCorrected { try checkCorrection(event, schemas: schemas, in: log, batch: batchEvents[code] ?? []) }
+            } catch let error as LedgerError {
+                throw error.prefixed("events[\(index)]")
+            }
+            if AdmissionRules.stateDependentKinds.contains(event.kind) || folds[code] != nil {
+                // Taken out of `folds` so that `apply` changes the only copy.
                 var fold: EntityFold
-                if let folded = folds[code] {
+                if let folded = folds.removeValue(forKey: code) {
                     fold = folded
                 } else {
                     fold = try admissionFold(event.entity, in: log, cache: foldCache)
                     for earlierEvent in batchEvents[code] ?? [] { fold.apply(earlierEvent) }
                 }
                 do {
-                    if event.kind == .recordCorrected {
-                        try checkCorrection(event, fold: fold, schemas: schemas, in: log, batch: batchEvents[code] ?? [])
-                    }
                     warnings[index] = try admit(event, fold: fold, rules: rules, in: log, batch: batchEvents[code] ?? [])
                 } catch let error as LedgerError {
                     throw error.prefixed("events[\(index)]")
