@@ -63,8 +63,11 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Commits what is queued and stops the writer.
-    public func shutdown() { writer?.shutdown() }
+    /// Commits what is queued, stops the writer and gives up the store's writer lock.
+    public func shutdown() {
+        writer?.shutdown()
+        store.releaseWriterLock()
+    }
 
     /// Calls `observer` after every durable commit with the new head.
     public func onCommit(_ observer: @escaping @Sendable (LogHead) -> Void) { writer?.onCommit(observer) }

@@ -2,6 +2,7 @@ import CreditDomain
 import CreditLedger
 import Foundation
 import LedgerProtocol
+import LedgerStore
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -18,6 +19,8 @@ public final class LedgerServer: Sendable {
     private let connections = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
     private let listener = NIOLockedValueBox<Channel?>(nil)
     private let metricsListener = NIOLockedValueBox<Channel?>(nil)
+    /// The lock beside the socket, held while serving.
+    private let socketLock = NIOLockedValueBox<ExclusiveLock?>(nil)
     private let today: @Sendable () -> CivilDate
 
     /// - Parameter today: the date in China Standard Time, the default `at` of queries.
@@ -34,10 +37,13 @@ public final class LedgerServer: Sendable {
     /// The number of open connections.
     public var connectionCount: Int { connections.withLockedValue { $0.count } }
 
-    /// Binds the socket (replacing a stale socket file) and starts accepting.
+    /// Binds the socket (replacing a stale socket file, never a served one) and starts accepting.
+    /// - Throws: when another daemon serves the path, or the socket cannot be bound.
     public func start() async throws {
         let directory = (configuration.socketPath as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        let claimed = try SocketPath.claim(configuration.socketPath)
+        socketLock.withLockedValue { $0 = claimed }
         let operations = Operations(
             ledger: ledger, connectionCount: { [self] in self.connectionCount }, today: today, logger: logger, metricsText: configuration.metricsText)
         let configuration = self.configuration
@@ -75,9 +81,14 @@ public final class LedgerServer: Sendable {
                         logger: logger))
                 }
             }
-            .bind(unixDomainSocketPath: configuration.socketPath, cleanupExistingSocketFile: true)
+            .bind(unixDomainSocketPath: configuration.socketPath)
             .get()
         chmod(configuration.socketPath, mode_t(configuration.socketMode))
+        if let group = configuration.socketGroup, chown(configuration.socketPath, uid_t.max, group) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? await channel.close()
+            throw SocketPath.Failure.locked("cannot give \(configuration.socketPath) to group \(group) (\(reason)): the daemon's user must be a member of it")
+        }
         listener.withLockedValue { $0 = channel }
         if let address = configuration.metricsHTTP {
             let http = try await ServerBootstrap(group: group)

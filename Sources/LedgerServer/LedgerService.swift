@@ -2,7 +2,9 @@ import CreditLedger
 import Logging
 import ServiceLifecycle
 
-/// The daemon as a lifecycle service: listen until graceful shutdown, then drain.
+/// The daemon as a lifecycle service: serve until graceful shutdown, then drain. The server
+/// is started before (``LedgerServer/start()``), so that a start-up error ends the process
+/// with its reason before any service runs.
 public struct LedgerService: Service {
     let server: LedgerServer
     /// Called once the socket is listening (the readiness signal).
@@ -14,7 +16,6 @@ public struct LedgerService: Service {
     }
 
     public func run() async throws {
-        try await server.start()
         onReady()
         try? await gracefulShutdown()
         await server.drain()

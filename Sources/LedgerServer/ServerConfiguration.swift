@@ -5,6 +5,9 @@ public struct ServerConfiguration: Sendable {
     public var socketPath: String
     /// File mode of the socket (the first access gate).
     public var socketMode: UInt16 = 0o660
+    /// The group the socket is given to (who may connect, with `socketMode` 0660): distinct
+    /// from the store's owner, whose files no client may read. `nil`: the daemon's group.
+    public var socketGroup: UInt32?
     /// Open connections at most; more are answered `unavailable` and closed.
     public var maximumConnections: Int = 1024
     /// Bytes in one request line at most.

@@ -92,7 +92,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
         store: LogStore, limits: Limits = Limits(), logger: Logger,
         clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     ) {
-        precondition(!store.readOnly, "a read-only store has no writer")
+        precondition(!store.readOnly && store.holdsWriterLock, "only a store opened for writing, with its writer lock, has a writer")
         self.store = store
         self.limits = limits
         self.logger = logger

@@ -21,7 +21,6 @@ final class LMDBEnvironment: @unchecked Sendable {
         var env: OpaquePointer?
         try LMDBError.check(mdb_env_create(&env), "mdb_env_create")
         guard let env else { throw LMDBError(code: ENOMEM, operation: "mdb_env_create") }
-        handle = env
         do {
             try LMDBError.check(mdb_env_set_maxdbs(env, Self.maximumDatabases), "mdb_env_set_maxdbs")
             try LMDBError.check(mdb_env_set_maxreaders(env, Self.maximumReaders), "mdb_env_set_maxreaders")
@@ -30,9 +29,12 @@ final class LMDBEnvironment: @unchecked Sendable {
             if readOnly { flags |= UInt32(MDB_RDONLY) }
             try LMDBError.check(mdb_env_open(env, directory, flags, PrivateFiles.fileMode), "mdb_env_open \(directory)")
         } catch {
+            // Closed here, once: `handle` is set only on success, so no deinit runs for a
+            // failed open (setting it first closed the environment twice: a double free).
             mdb_env_close(env)
             throw error
         }
+        handle = env
     }
 
     deinit { mdb_env_close(handle) }

@@ -20,6 +20,11 @@ public final class LogStore: Sendable {
     let databases: LogDatabases
     public let directory: String
     public let readOnly: Bool
+    /// Held while the store is open for writing: a second writer (another daemon on the same
+    /// directory) is refused instead of corrupting the projections (issue 11).
+    private let writerLock: WriterLockHolder
+    /// The lock file in a data directory.
+    public static let writerLockName = "writer.lock"
 
     /// Opens or creates the store in `directory`.
     /// - Parameters:
@@ -30,6 +35,9 @@ public final class LogStore: Sendable {
         if !readOnly {
             // Private by construction: 0700 and 0600 whatever the umask (issue 11).
             try PrivateFiles.directory(directory)
+            writerLock = WriterLockHolder(try ExclusiveLock(path: directory + "/" + Self.writerLockName))
+        } else {
+            writerLock = WriterLockHolder(nil)
         }
         self.directory = directory
         self.readOnly = readOnly
@@ -109,6 +117,13 @@ public final class LogStore: Sendable {
     /// The configured limit of the data file.
     public func mapSizeBytes() -> Int { environment.mapSizeBytes() }
 
+    /// True while this store may be written (its directory's writer lock is held).
+    public var holdsWriterLock: Bool { writerLock.held }
+
+    /// Gives up the writer lock once the writer has stopped for good, so that another process
+    /// (or a test reopening the directory) may write. Reads go on.
+    public func releaseWriterLock() { writerLock.release() }
+
     /// Flushes every commit so far to stable storage.
     func sync() throws(LMDBError) { try environment.sync() }
 
@@ -133,4 +148,16 @@ public final class LogSnapshot: @unchecked Sendable {
     public func close() { transaction.abort() }
 
     deinit { transaction.abort() }
+}
+
+/// The writer lock of an open store, released at most once.
+private final class WriterLockHolder: @unchecked Sendable {
+    private let mutex = NSLock()
+    private var lock: ExclusiveLock?
+
+    init(_ lock: ExclusiveLock?) { self.lock = lock }
+
+    var held: Bool { mutex.withLock { lock != nil } }
+
+    func release() { mutex.withLock { lock = nil } }
 }

@@ -62,7 +62,9 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
             settings.logLevel = level
         }
         let level = settings.logLevel
+        let journal = JournalLogHandler.stderrIsJournal
         LoggingSystem.bootstrap { label in
+            if journal { return JournalLogHandler(logLevel: level, label: label) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
@@ -108,6 +110,12 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
             return CivilDate(dayNumber: chinaDay)
         }
         let socketPath = settings.socketPath
+        do {
+            try await server.start()
+        } catch {
+            logger.critical("start.socket_unavailable", metadata: ["socket": "\(socketPath)", "error": "\(error)"])
+            throw Self.configurationError("cannot serve \(socketPath): \(error)")
+        }
         let service = LedgerService(server: server) {
             SystemdNotify.ready()
             logger.info("ready", metadata: ["socket": "\(socketPath)", "pid": "\(getpid())"])

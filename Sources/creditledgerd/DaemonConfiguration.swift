@@ -10,6 +10,8 @@ struct DaemonConfiguration {
     var dataDirectory = "var/data"
     var socketPath = "var/ledger.sock"
     var socketMode: UInt16 = 0o660
+    /// The group that may connect (config `socketGroup`: a name or a numeric gid).
+    var socketGroup: UInt32?
     var schemaDirectory = SchemaCatalogue.defaultDirectory()
     var mapSizeBytes = LogStore.defaultMapSizeBytes
     var maximumConnections = 1024
@@ -47,6 +49,14 @@ struct DaemonConfiguration {
             case "socketMode":
                 guard let mode = UInt16(try string(), radix: 8), mode <= 0o777 else { throw Invalid(description: "config \(path): socketMode must be octal, e.g. \"0660\"") }
                 socketMode = mode
+            case "socketGroup":
+                if let number = member.intValue, number >= 0, number < Int64(UInt32.max) {
+                    socketGroup = UInt32(number)
+                } else if let name = member.stringValue, let entry = getgrnam(name) {
+                    socketGroup = entry.pointee.gr_gid
+                } else {
+                    throw Invalid(description: "config \(path): socketGroup must name an existing group or be a numeric gid")
+                }
             case "schemaDirectory": schemaDirectory = try string()
             case "mapSizeBytes": mapSizeBytes = try integer()
             case "maximumConnections": maximumConnections = try integer()
@@ -104,6 +114,7 @@ struct DaemonConfiguration {
         configuration.access = access
         configuration.metricsHTTP = metricsHTTP
         configuration.socketMode = socketMode
+        configuration.socketGroup = socketGroup
         configuration.maximumConnections = maximumConnections
         configuration.maximumLineBytes = maximumLineBytes
         configuration.maximumPipelinedRequests = maximumPipelinedRequests

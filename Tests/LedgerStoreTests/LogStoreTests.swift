@@ -284,6 +284,7 @@ func content(_ n: Int) -> [UInt8] { Array(#"{"n":\#(n),"text":"事件 \#(n)"}"#.
         #expect(sawFull)
         #expect(try store.head().seq == UInt64(stored))
         #expect(try store.verify().ok)
+        store.releaseWriterLock()
         // Reopened with a larger map, appends resume.
         let larger = try LogStore(directory: directory.path, mapSizeBytes: 8 << 20)
         let second = GroupCommitWriter(store: larger, logger: logger)
