@@ -69,6 +69,9 @@ public final class Ledger: Sendable {
         store.releaseWriterLock()
     }
 
+    /// Calls `observer` once when a storage error stops all writes for good (fail closed).
+    public func onStorageFailure(_ observer: @escaping @Sendable (String) -> Void) { writer?.onFailure(observer) }
+
     /// Calls `observer` after every durable commit with the new head.
     public func onCommit(_ observer: @escaping @Sendable (LogHead) -> Void) { writer?.onCommit(observer) }
 

@@ -9,6 +9,8 @@ extension LedgerError {
         case .stopped: self.init(.unavailable, "the ledger is shutting down")
         case .storeFull: self.init(.unavailable, "the store is full: nothing was written; raise mapSizeBytes or free disk space")
         case let .commitFailed(reason): self.init(.unavailable, "the commit failed and nothing was written: \(reason)")
+        case .diskFull: self.init(.unavailable, "the disk is full: nothing was written; free disk space and retry")
+        case let .failed(reason): self.init(.unavailable, "the store stopped taking writes after a storage error: \(reason); the daemon restarts")
         }
     }
 }

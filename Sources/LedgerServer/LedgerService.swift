@@ -2,10 +2,16 @@ import CreditLedger
 import Logging
 import ServiceLifecycle
 
-/// The daemon as a lifecycle service: serve until graceful shutdown, then drain. The server
-/// is started before (``LedgerServer/start()``), so that a start-up error ends the process
-/// with its reason before any service runs.
+/// The daemon as a lifecycle service: listen until graceful shutdown, then drain. Started
+/// inside the service group, so that a SIGTERM arriving as soon as the socket answers is
+/// already a graceful shutdown.
 public struct LedgerService: Service {
+    /// The socket could not be served (another daemon has it, bind failed …).
+    public struct StartFailure: Error, CustomStringConvertible {
+        public let underlying: Error
+        public var description: String { "\(underlying)" }
+    }
+
     let server: LedgerServer
     /// Called once the socket is listening (the readiness signal).
     let onReady: @Sendable () -> Void
@@ -16,6 +22,11 @@ public struct LedgerService: Service {
     }
 
     public func run() async throws {
+        do {
+            try await server.start()
+        } catch {
+            throw StartFailure(underlying: error)
+        }
         onReady()
         try? await gracefulShutdown()
         await server.drain()

@@ -12,6 +12,13 @@ public enum WriterError: Error, Sendable, Equatable {
     case storeFull
     /// The commit failed (disk error, …); nothing of the job was written.
     case commitFailed(String)
+    /// The disk is full (`ENOSPC` while writing the commit's pages); nothing of the job was
+    /// written and the store is as before: appends work again once space is freed.
+    case diskFull
+    /// A flush (or a commit) failed: the writer stopped for good, since Linux reports a lost
+    /// write once per file and a later flush may "succeed" over lost pages. Restart the
+    /// process: LMDB opens at its last durable commit.
+    case failed(String)
 }
 
 /// Figures about commits, for `stats` and metrics.
@@ -77,9 +84,14 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private var finished = false
     private var statistics = CommitStatistics()
     private var commitObservers: [@Sendable (LogHead) -> Void] = []
+    /// Why the writer stopped for good (a failed flush or commit); set once, never cleared.
+    private var failure: String?
+    private var failureObservers: [@Sendable (String) -> Void] = []
     /// Committed jobs whose commit is not yet known durable, with their outcomes (syncer's input).
     private var awaitingFlush: [(Job, Error?)] = []
-    /// The head of the last commit in `awaitingFlush`.
+    /// The heads of the last commit in `awaitingFlush` (by chain), published once flushed.
+    private var awaitingHeads: [[UInt8]: LogHead] = [:]
+    /// The event log's head of the last commit in `awaitingFlush`, for the commit observers.
     private var awaitingHead: LogHead?
     private let syncCondition = NSCondition()
     private var writerFinished = false
@@ -112,6 +124,31 @@ public final class GroupCommitWriter: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Calls `observer` once, on the thread that saw it, when a failed flush or commit stops
+    /// the writer for good (the daemon logs `critical` and exits for its supervisor).
+    public func onFailure(_ observer: @escaping @Sendable (String) -> Void) {
+        condition.lock()
+        failureObservers.append(observer)
+        condition.unlock()
+    }
+
+    /// Why the writer stopped for good, or `nil` while it works.
+    public var failureReason: String? { condition.withLock { failure } }
+
+    /// Stops the writer for good: every job waiting and every later one fails with `.failed`.
+    /// Never retried (fail closed).
+    private func fail(_ reason: String) {
+        condition.lock()
+        let first = failure == nil
+        if first { failure = reason }
+        let observers = failureObservers
+        condition.broadcast()
+        condition.unlock()
+        guard first else { return }
+        logger.critical("store.failed", metadata: ["error": "\(reason)"])
+        for observer in observers { observer(reason) }
+    }
+
     /// Queues a job.
     /// - Parameters:
     ///   - weight: the events it appends, for the per-commit bound.
@@ -138,6 +175,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         guard !stopping else { throw .stopped }
+        if let failure { throw .failed(failure) }
         guard queue.count - queueHead < limits.maximumQueuedJobs else { throw .queueFull }
         queue.append(job)
         condition.signal()
@@ -191,6 +229,10 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     private func run() {
         while let batch = takeBatch() {
+            if let reason = failureReason {
+                for job in batch { job.complete(WriterError.failed(reason)) }
+                continue
+            }
             let outcome = commit(batch)
             if outcome.committed {
                 // Answers wait for the syncer's flush, even for jobs that wrote nothing:
@@ -198,6 +240,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 syncCondition.lock()
                 awaitingFlush += zip(batch, outcome.errors)
                 if outcome.wrote { awaitingHead = outcome.head }
+                // Every chain's (the access log's own appends do not count in `wrote`).
+                awaitingHeads = outcome.chainHeads
                 syncCondition.signal()
                 syncCondition.unlock()
             } else {
@@ -227,20 +271,32 @@ public final class GroupCommitWriter: @unchecked Sendable {
             }
             let jobs = awaitingFlush
             let head = awaitingHead
+            let heads = awaitingHeads
             awaitingFlush.removeAll(keepingCapacity: true)
             awaitingHead = nil
+            awaitingHeads = [:]
             syncCondition.unlock()
+            if let reason = failureReason {
+                // Committed after a failed flush: never reported durable (fail closed).
+                for (job, _) in jobs { job.complete(WriterError.failed(reason)) }
+                continue
+            }
             do {
                 try store.sync()
+                // Readers see the commits before their answers leave: a client that reads
+                // after its append's answer finds it.
+                store.durableHeads.markDurable(heads)
                 for (job, error) in jobs { job.complete(error) }
                 if let head {
                     let observers = condition.withLock { commitObservers }
                     for observer in observers { observer(head) }
                 }
             } catch {
-                // The commits are in the file but not known durable: say so, never "ok".
-                logger.critical("flush.failed", metadata: ["error": "\(error)", "jobs": "\(jobs.count)"])
-                let failure = WriterError.commitFailed("the flush to disk failed (\(error)); the events may or may not be stored: resubmit them, eventIds make that safe")
+                // The commits are in the file but not known durable: say so, never "ok", and
+                // write nothing more (fail closed; the supervisor restarts the process).
+                let reason = "the flush to disk failed (\(error))"
+                fail(reason)
+                let failure = WriterError.failed(reason + "; the events may or may not be stored: resubmit them after the restart, eventIds make that safe")
                 for (job, _) in jobs { job.complete(failure) }
             }
         }
@@ -258,6 +314,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
         /// True when the commit wrote pages (and so flushed the file).
         let wrote: Bool
         let head: LogHead?
+        /// Every chain's head after the commit, by head key.
+        let chainHeads: [[UInt8]: LogHead]
     }
 
     private func commit(_ batch: [Job]) -> CommitOutcome {
@@ -267,6 +325,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
         var excluded: [Int: Error] = [:]
         var committed = false
         var head: LogHead?
+        var chainHeads: [[UInt8]: LogHead] = [:]
         attempt: while true {
             outcomes.removeAll(keepingCapacity: true)
             do {
@@ -295,6 +354,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 }
                 try view.storeHead()
                 head = view.head
+                chainHeads = try view.chainHeads()
                 wrote = view.writeCount > 0
                 try transaction.commit()
                 committed = true
@@ -302,9 +362,20 @@ public final class GroupCommitWriter: @unchecked Sendable {
             } catch where (error as? LMDBError)?.isMapFull == true {
                 logger.error("store.full", metadata: ["commit.batch_size": "\(batch.count)"])
                 outcomes = batch.map { _ in WriterError.storeFull }
+            } catch where store.refusedForSpace(error) {
+                // LMDB writes and flushes the commit's pages before its meta page, and writes no
+                // meta page when that fails: the store stays at its previous commit and the
+                // refused pages are referenced by nothing (a later commit writes any it reuses
+                // anew). So a full disk refuses appends without stopping the writer; a failed
+                // flush of a commit already visible (the syncer's) does stop it.
+                logger.error("store.disk_full", metadata: ["error": "\(error)", "commit.batch_size": "\(batch.count)"])
+                outcomes = batch.map { _ in WriterError.diskFull }
             } catch {
                 logger.error("commit.failed", metadata: ["error": "\(error)", "commit.batch_size": "\(batch.count)"])
                 outcomes = batch.map { _ in WriterError.commitFailed("\(error)") }
+                // LMDB's own failures at commit (an I/O error, MDB_PANIC) leave the environment
+                // unusable or in doubt: stop writing (fail closed).
+                if error is LMDBError { fail("the commit failed (\(error))") }
             }
             break
         }
@@ -326,6 +397,6 @@ public final class GroupCommitWriter: @unchecked Sendable {
         Self.batchRequests.record(batch.count)
         Self.batchEvents.record(batch.reduce(0) { $0 + $1.weight })
         if !committed { Self.failedCommits.increment() }
-        return CommitOutcome(errors: outcomes, committed: committed, wrote: wrote, head: head)
+        return CommitOutcome(errors: outcomes, committed: committed, wrote: wrote, head: head, chainHeads: chainHeads)
     }
 }

@@ -23,6 +23,9 @@ public final class LogStore: Sendable {
     /// Held while the store is open for writing: a second writer (another daemon on the same
     /// directory) is refused instead of corrupting the projections (issue 11).
     private let writerLock: WriterLockHolder
+    /// The heads known flushed: in a store with a writer, readers see nothing past them
+    /// (reads only ever cite the durable head, issue 11). Unused in a read-only store.
+    let durableHeads = DurableHeads()
     /// The lock file in a data directory.
     public static let writerLockName = "writer.lock"
 
@@ -42,7 +45,11 @@ public final class LogStore: Sendable {
         self.directory = directory
         self.readOnly = readOnly
         environment = try LMDBEnvironment(directory: directory, mapSizeBytes: mapSizeBytes, readOnly: readOnly)
-        if !readOnly { try PrivateFiles.storeFiles(in: directory) }
+        if !readOnly {
+            try PrivateFiles.storeFiles(in: directory)
+            // What the file holds now is made durable once, so that readers may show it all.
+            try environment.sync()
+        }
         var databases = LogDatabases(
             records: try environment.openDatabase("log.records", create: !readOnly),
             index: try environment.openDatabase("log.index", create: !readOnly),
@@ -50,6 +57,10 @@ public final class LogStore: Sendable {
             access: try Self.openOptional(environment, "access.records", readOnly: readOnly))
         databases.idEntriesHoldDigest = try Self.checkFormat(environment, databases, readOnly: readOnly) == "creditledger-log-1"
         self.databases = databases
+        if !readOnly {
+            let heads = try read { try $0.chainHeads() }
+            durableHeads.markDurable(heads)
+        }
     }
 
     /// A database added after the first format: a read-only store made before it has none.
@@ -88,7 +99,7 @@ public final class LogStore: Sendable {
     public func read<R>(_ body: (LogTransaction) throws -> R) throws -> R {
         let transaction = try LMDBTransaction(environment: environment, parent: nil, readOnly: true)
         defer { transaction.abort() }
-        let view = try LogTransaction(transaction: transaction, databases: databases, recordedAtMilliseconds: nil)
+        let view = try LogTransaction(transaction: transaction, databases: databases, recordedAtMilliseconds: nil, durableHeads: readerBound)
         return try body(view)
     }
 
@@ -96,10 +107,13 @@ public final class LogStore: Sendable {
     /// thread using its own snapshot (never one snapshot from two threads at once).
     public func snapshot() throws -> LogSnapshot {
         let transaction = try LMDBTransaction(environment: environment, parent: nil, readOnly: true)
-        return LogSnapshot(transaction: transaction, log: try LogTransaction(transaction: transaction, databases: databases, recordedAtMilliseconds: nil))
+        return LogSnapshot(transaction: transaction, log: try LogTransaction(transaction: transaction, databases: databases, recordedAtMilliseconds: nil, durableHeads: readerBound))
     }
 
-    /// The current head.
+    /// What bounds a reader's view: the durable heads in a store opened for writing.
+    private var readerBound: DurableHeads? { readOnly ? nil : durableHeads }
+
+    /// The current head: in a store opened for writing, the last durable one.
     public func head() throws -> LogHead { try read { $0.head } }
 
     /// Writes a compacted, consistent copy of the store into `directory` (which must exist
@@ -123,6 +137,18 @@ public final class LogStore: Sendable {
     /// Gives up the writer lock once the writer has stopped for good, so that another process
     /// (or a test reopening the directory) may write. Reads go on.
     public func releaseWriterLock() { writerLock.release() }
+
+    /// Free bytes below which a failed write is taken for a full disk.
+    static let diskFullMarginBytes: UInt64 = 1 << 20
+
+    /// True when `error` (of a commit) is the disk running out of space: `ENOSPC`, or the
+    /// `EIO` LMDB reports for a short write, with less than ``diskFullMarginBytes`` free.
+    func refusedForSpace(_ error: Error) -> Bool {
+        guard let code = (error as? LMDBError)?.code, code == ENOSPC || code == EIO else { return false }
+        var figures = statvfs()
+        guard statvfs(directory, &figures) == 0 else { return code == ENOSPC }
+        return code == ENOSPC || UInt64(figures.f_bavail) * UInt64(figures.f_frsize) < Self.diskFullMarginBytes
+    }
 
     /// Flushes every commit so far to stable storage.
     func sync() throws(LMDBError) { try environment.sync() }

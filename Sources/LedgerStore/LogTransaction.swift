@@ -1,4 +1,5 @@
 import CLMDB
+import Foundation
 import Synchronization
 
 /// The databases of the chained log inside one LMDB environment.
@@ -76,8 +77,13 @@ public enum LogError: Error, Sendable, Equatable {
 public final class LogTransaction {
     let transaction: LMDBTransaction
     let databases: LogDatabases
-    /// The head as of this transaction (advanced by `append`).
+    /// The head as of this transaction (advanced by `append`). In a reader's view of a
+    /// writable store, the durable head: a commit not yet flushed is not seen (issue 11).
     public private(set) var head: LogHead
+    /// The last seq this view shows: the durable head's in a reader's view, else all.
+    private let visibleSeq: UInt64
+    /// The heads known durable, passed on to the access chain's view (`nil`: see everything).
+    private let durableHeads: DurableHeads?
     private let recordedAtMilliseconds: Int64?
     /// True when appends moved the head since it was last stored.
     private var headChanged = false
@@ -102,12 +108,21 @@ public final class LogTransaction {
         for action in actions { action() }
     }
 
-    init(transaction: LMDBTransaction, databases: LogDatabases, recordedAtMilliseconds: Int64?) throws(LMDBError) {
+    /// - Parameter durableHeads: for a reader of a store with a writer: the heads known
+    ///   durable, which bound what this view shows.
+    init(transaction: LMDBTransaction, databases: LogDatabases, recordedAtMilliseconds: Int64?, durableHeads: DurableHeads? = nil) throws(LMDBError) {
+        precondition(recordedAtMilliseconds == nil || durableHeads == nil, "the writer sees its own commits")
         self.transaction = transaction
         self.databases = databases
         self.recordedAtMilliseconds = recordedAtMilliseconds
-        let stored = try transaction.get(databases.index, databases.headKey)
-        self.head = stored.flatMap { LogHead(decoding: $0) } ?? .empty
+        self.durableHeads = durableHeads
+        let stored = try transaction.get(databases.index, databases.headKey).flatMap { LogHead(decoding: $0) } ?? .empty
+        if let durable = durableHeads?.head(databases.headKey), durable.seq < stored.seq {
+            head = durable
+        } else {
+            head = stored
+        }
+        visibleSeq = durableHeads == nil ? .max : head.seq
     }
 
     /// The record at `seq`, or `nil`.
@@ -126,6 +141,7 @@ public final class LogTransaction {
 
     /// Calls `body` with the hash and canonical bytes of the record at `seq`, or two `nil`s.
     private func withStoredRecord<R>(seq: UInt64, _ body: (UnsafeRawBufferPointer?, UnsafeRawBufferPointer?) throws -> R) throws -> R {
+        guard seq <= visibleSeq else { return try body(nil, nil) }
         var result: Result<R, Error>!
         var expanded: [UInt8] = []
         try transaction.withValue(databases.records, BigEndian.bytes(seq)) { value in
@@ -150,6 +166,7 @@ public final class LogTransaction {
     /// compact record (no header to rebuild, no look at the previous record); `nil` when
     /// there is no record `seq`.
     public func withRecordContent<R>(seq: UInt64, _ body: (Int64, [UInt8]) throws -> R) throws -> R? {
+        guard seq <= visibleSeq else { return nil }
         let found: Result<(Int64, [UInt8]), LogError>? = try transaction.withValue(databases.records, BigEndian.bytes(seq)) { value in
             guard let value else { return nil }
             let hash = RecordLayout.hashLength
@@ -179,6 +196,11 @@ public final class LogTransaction {
 
     /// Where `id` is stored, or `nil`.
     public func lookup(id: String) throws(LMDBError) -> IdEntry? {
+        let entry = try storedLookup(id: id)
+        return entry.flatMap { $0.seq <= visibleSeq ? $0 : nil }
+    }
+
+    private func storedLookup(id: String) throws(LMDBError) -> IdEntry? {
         try transaction.withValue(databases.index, LogDatabases.Key.id(id)) { value in
             guard databases.idEntriesHoldDigest else {
                 guard let value, value.count >= 8 else { return nil }
@@ -219,6 +241,7 @@ public final class LogTransaction {
         try transaction.scan(databases.records, from: BigEndian.bytes(max(seq, 1))) { key, value in
             guard value.count > RecordLayout.hashLength else { throw LogError.invalidContent }
             let seq = BigEndian.uint64(key)
+            guard seq <= visibleSeq else { return false }
             let hash = UnsafeRawBufferPointer(rebasing: value[0..<RecordLayout.hashLength])
             defer { previous = (seq, Array(hash)) }
             guard RecordLayout.isCompact(value) else {
@@ -234,6 +257,7 @@ public final class LogTransaction {
 
     /// The seqs of a stream's records, ascending, up to `maximumSeq`.
     public func seqs(stream: String, upTo maximumSeq: UInt64 = .max) throws -> [UInt64] {
+        let maximumSeq = min(maximumSeq, visibleSeq)
         let prefix = LogDatabases.Key.stream(stream)
         var output: [UInt64] = []
         try transaction.scan(databases.index, from: prefix) { key, _ in
@@ -250,7 +274,9 @@ public final class LogTransaction {
     public func lastSeq(stream: String) throws -> UInt64 {
         let prefix = LogDatabases.Key.stream(stream)
         guard let key = try transaction.lastKey(databases.index, prefix: prefix), key.count == prefix.count + 8 else { return 0 }
-        return BigEndian.uint64(key[prefix.count...])
+        let last = BigEndian.uint64(key[prefix.count...])
+        // A commit not yet durable: the last seq this view shows (rare: a scan).
+        return last <= visibleSeq ? last : try seqs(stream: stream).last ?? 0
     }
 
     /// True when the stream has at least one record.
@@ -258,7 +284,7 @@ public final class LogTransaction {
         let prefix = LogDatabases.Key.stream(stream)
         var found = false
         try transaction.scan(databases.index, from: prefix) { key, _ in
-            found = key.starts(with: prefix)
+            found = key.starts(with: prefix) && (key.count != prefix.count + 8 || BigEndian.uint64(key[prefix.count...]) <= visibleSeq)
             return false
         }
         return found
@@ -292,7 +318,10 @@ public final class LogTransaction {
     }
 
     /// The number of distinct ids (equal to the number of records).
-    public func recordCount() throws(LMDBError) -> Int { try transaction.count(databases.records) }
+    public func recordCount() throws(LMDBError) -> Int {
+        // Seqs run 1, 2, … without gaps: a view bounded by the durable head has that many.
+        min(try transaction.count(databases.records), visibleSeq == .max ? .max : Int(visibleSeq))
+    }
 
     /// Appends one record; only in the writer's transaction.
     ///
@@ -353,13 +382,24 @@ public final class LogTransaction {
         headChanged = false
     }
 
+    /// The heads of this transaction's chains by head key (the event log's and the access
+    /// log's), for the writer to publish once the commit is durable.
+    func chainHeads() throws -> [[UInt8]: LogHead] {
+        var heads = [databases.headKey: head]
+        if databases.accessChain != nil {
+            let access = try accessLog()
+            heads[access.databases.headKey] = access.head
+        }
+        return heads
+    }
+
     // MARK: The access log
 
     /// The access log in the same transaction: a second hash-chained log with its own seqs
     /// and head, holding who read what (its records are not indexed by id or stream).
     public func accessLog() throws -> LogTransaction {
         guard let chain = databases.accessChain else { throw LogError.incompatibleFormat("this store has no access log yet") }
-        return try LogTransaction(transaction: transaction, databases: chain, recordedAtMilliseconds: recordedAtMilliseconds)
+        return try LogTransaction(transaction: transaction, databases: chain, recordedAtMilliseconds: recordedAtMilliseconds, durableHeads: durableHeads)
     }
 
     // MARK: Views
@@ -446,4 +486,20 @@ public final class LogTransaction {
 
     /// The SHA-256 of content, as kept in the id index, for duplicate checks.
     public static func contentDigest(_ content: [UInt8]) -> [UInt8] { Digest.sha256(content) }
+}
+
+/// The heads of a store's chains known to be on stable storage, by their head key: readers
+/// show nothing past them (a commit is visible in LMDB before the writer's flush).
+final class DurableHeads: @unchecked Sendable {
+    private let lock = NSLock()
+    private var heads: [[UInt8]: LogHead] = [:]
+
+    func head(_ key: [UInt8]) -> LogHead? { lock.withLock { heads[key] } }
+
+    /// Records heads flushed to disk; a head never moves back.
+    func markDurable(_ flushed: [[UInt8]: LogHead]) {
+        lock.withLock {
+            for (key, head) in flushed where head.seq >= (heads[key]?.seq ?? 0) { heads[key] = head }
+        }
+    }
 }

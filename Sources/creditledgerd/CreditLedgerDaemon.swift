@@ -33,6 +33,11 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    /// The exit status after a storage error (EX_IOERR): not 78, so that systemd restarts.
+    static let storageFailureExitCode: Int32 = 74
+    /// How long the answers of refused requests get to leave before that exit.
+    static let storageFailureGraceMilliseconds = 500
+
     /// A configuration or start-up error: one line on stderr, exit 78 (EX_CONFIG), so that
     /// systemd does not restart into the same error (`RestartPreventExitStatus=78`).
     static func configurationError(_ reason: String) -> ExitCode {
@@ -99,6 +104,15 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
             logger.critical("start.store_unavailable", metadata: ["data": "\(settings.dataDirectory)", "error": "\(error)"])
             throw Self.configurationError("cannot open the store in \(settings.dataDirectory): \(error)")
         }
+        // Fail closed: after a failed flush nothing more is written; the process exits so that
+        // systemd restarts it and LMDB opens at its last durable commit (issue 11).
+        ledger.onStorageFailure { reason in
+            logger.critical("exiting.storage_failed", metadata: ["error": "\(reason)", "exit": "\(Self.storageFailureExitCode)"])
+            // A moment for the refused requests' answers to leave; nothing is written meanwhile.
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Self.storageFailureGraceMilliseconds)) {
+                Foundation.exit(Self.storageFailureExitCode)
+            }
+        }
         let head = try ledger.store.head()
         logger.info("store.opened", metadata: ["data": "\(settings.dataDirectory)", "seq": "\(head.seq)"])
 
@@ -110,19 +124,18 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
             return CivilDate(dayNumber: chinaDay)
         }
         let socketPath = settings.socketPath
-        do {
-            try await server.start()
-        } catch {
-            logger.critical("start.socket_unavailable", metadata: ["socket": "\(socketPath)", "error": "\(error)"])
-            throw Self.configurationError("cannot serve \(socketPath): \(error)")
-        }
         let service = LedgerService(server: server) {
             SystemdNotify.ready()
             logger.info("ready", metadata: ["socket": "\(socketPath)", "pid": "\(getpid())"])
         }
         let group = ServiceGroup(
             configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let failure as LedgerService.StartFailure {
+            logger.critical("start.socket_unavailable", metadata: ["socket": "\(socketPath)", "error": "\(failure)"])
+            throw Self.configurationError("cannot serve \(socketPath): \(failure)")
+        }
         SystemdNotify.stopping()
     }
 }

@@ -27,8 +27,10 @@ final class Daemon: @unchecked Sendable {
     static func binary(_ name: String) -> String { buildDirectory.appendingPathComponent(name).path }
 
     /// Starts the daemon and waits until its socket answers.
-    /// - Parameter umask: run the daemon under this file-creation mask (octal text, e.g. "000").
-    func start(config: JSONValue? = nil, umask: String? = nil) throws {
+    /// - Parameters:
+    ///   - umask: run the daemon under this file-creation mask (octal text, e.g. "000").
+    ///   - environment: variables added to the daemon's environment.
+    func start(config: JSONValue? = nil, umask: String? = nil, environment: [String: String] = [:]) throws {
         var arguments = ["--data-dir", dataDirectory, "--socket", socketPath, "--schemas", Self.repository.appendingPathComponent("Schemas").path, "--log-level", "warning"]
         if let config {
             let path = directory + "/config.json"
@@ -43,6 +45,7 @@ final class Daemon: @unchecked Sendable {
             process.executableURL = URL(fileURLWithPath: Self.binary("creditledgerd"))
             process.arguments = arguments
         }
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let log = directory + "/daemon.log"
         if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
         let handle = FileHandle(forWritingAtPath: log)!
@@ -81,6 +84,15 @@ final class Daemon: @unchecked Sendable {
     }
 
     /// SIGKILL, as a crash.
+    /// Waits for the daemon to exit on its own; its exit status (128 + signal when killed).
+    @discardableResult
+    func waitForExit() -> Int32 {
+        guard let process else { return -1 }
+        let status = ChildProcess.wait(process)
+        self.process = nil
+        return status
+    }
+
     func kill() {
         guard let process else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
