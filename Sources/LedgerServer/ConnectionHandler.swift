@@ -22,6 +22,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         case answered([UInt8])
         case appending
         case waiting(Request)
+        /// A `subscribe` whose access record is durable: it streams once it reaches the front.
+        case subscribing(Request)
     }
 
     private let operations: Operations
@@ -136,9 +138,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     /// True for requests answered only after a commit: appends, and reads recorded in the
-    /// access log (no disclosure before its record is durable). They queue like appends.
+    /// access log, `subscribe` included (nothing is disclosed before its record is durable).
+    /// They queue like appends.
     private func writes(_ request: Request) -> Bool {
-        request.op == "append" || (OpAccess.audited.contains(request.op) && request.op != "subscribe")
+        request.op == "append" || OpAccess.audited.contains(request.op)
     }
 
     private func enqueue(_ request: Request, context: ChannelHandlerContext) {
@@ -165,14 +168,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Runs a request that has nothing unanswered before it.
     private func execute(_ request: Request, context: ChannelHandlerContext) {
-        if request.op == "subscribe" {
-            // The stream cannot wait for a commit per line: its one access record is written
-            // as it starts (a failure is logged).
-            operations.recordAccess(request, caller: caller)
-            startSubscription(request, context: context)
-        } else {
-            write(operations.answer(request), context: context)
-        }
+        write(operations.answer(request), context: context)
     }
 
     private func mayStartRead(context: ChannelHandlerContext) -> Bool {
@@ -188,9 +184,30 @@ final class ConnectionHandler: ChannelInboundHandler {
         let number = firstSlotNumber + (slotIndex - slotsHead)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
+        if request.op == "subscribe" {
+            // One access record for the whole stream, durable before the first line leaves.
+            operations.recordAccess(request, caller: caller) { refusal in
+                eventLoop.execute { loopBound.value.subscriptionRecorded(slotNumber: number, request: request, refusal: refusal) }
+            }
+            return
+        }
         operations.submit(request, caller: caller) { answer in
             eventLoop.execute { loopBound.value.appendAnswered(slotNumber: number, answer: answer, isRead: isRead) }
         }
+    }
+
+    /// A subscription's access record is durable (or failed: `refusal` is the answer).
+    private func subscriptionRecorded(slotNumber: Int, request: Request, refusal: [UInt8]?) {
+        readsInFlight -= 1
+        guard let context else { return }
+        let index = slotsHead + (slotNumber - firstSlotNumber)
+        guard index >= slotsHead, index < slots.count, case .appending = slots[index] else {
+            assertionFailure("a subscription for an unknown slot")
+            return
+        }
+        slots[index] = refusal.map { .answered($0) } ?? .subscribing(request)
+        drainSlots(context: context)
+        context.flush()
     }
 
     private func appendAnswered(slotNumber: Int, answer: [UInt8], isRead: Bool) {
@@ -215,6 +232,11 @@ final class ConnectionHandler: ChannelInboundHandler {
                 popSlot()
             case .appending:
                 return
+            case let .subscribing(request):
+                // The connection becomes a stream: requests sent after it are not answered.
+                popSlot()
+                startSubscription(request, context: context)
+                return
             case let .waiting(request):
                 if writes(request) {
                     startWaitingAppends(context: context)
@@ -238,7 +260,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         var index = slotsHead
         scan: while index < slots.count {
             switch slots[index] {
-            case .appending, .answered:
+            case .appending, .answered, .subscribing:
                 index += 1
             case let .waiting(request) where writes(request):
                 if request.op != "append" && !mayStartRead(context: context) { break scan }

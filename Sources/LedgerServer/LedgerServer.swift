@@ -73,8 +73,14 @@ public final class LedgerServer: Sendable {
                 let credentials: EventLoopFuture<PeerCredentials> = (channel as? SocketOptionProvider)?
                     .unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
                     ?? channel.eventLoop.makeSucceededFuture(PeerCredentials())
-                return credentials.flatMapThrowing { peer in
-                    let caller = Caller(uid: peer.uid, gid: peer.gid, pid: peer.pid, role: configuration.access.role(uid: peer.uid, gid: peer.gid))
+                // Supplementary groups count too; a peer in more than PeerGroups.maximumCount
+                // (the read fails) is counted by its uid and primary gid.
+                let groups: EventLoopFuture<[UInt32]> = ((channel as? SocketOptionProvider)?
+                    .unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(PeerGroups.option)) as EventLoopFuture<PeerGroups>?)
+                    .map { $0.map(\.list).recover { _ in [] } } ?? channel.eventLoop.makeSucceededFuture([])
+                return credentials.and(groups).flatMapThrowing { peer, groups in
+                    let grant = configuration.access.grant(uid: peer.uid, gid: peer.gid, groups: groups)
+                    let caller = Caller(uid: peer.uid, gid: peer.gid, pid: peer.pid, groups: groups, grant: grant)
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFramer(maximumLineBytes: configuration.maximumLineBytes)))
                     try channel.pipeline.syncOperations.addHandler(ConnectionHandler(
                         operations: operations, hub: hub, caller: caller, maximumPipelinedRequests: configuration.maximumPipelinedRequests,

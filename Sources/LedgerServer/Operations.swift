@@ -62,12 +62,16 @@ struct Operations: Sendable {
         }
     }
 
-    /// Records an audited request without waiting (a subscription's start).
-    func recordAccess(_ request: Request, caller: Caller) {
+    /// Records an audited request (a subscription's start); `completion` gets `nil` once the
+    /// record is durable, or the failure answer to send instead of any event.
+    func recordAccess(_ request: Request, caller: Caller, completion: @escaping @Sendable ([UInt8]?) -> Void) {
         let logger = self.logger
         ledger.recordAccess(OpAccess.record(request, caller: caller)) { result in
-            if case let .failure(error) = result {
+            switch result {
+            case .success: completion(nil)
+            case let .failure(error):
                 logger.error("access.record_failed", metadata: ["op": "\(request.op)", "uid": "\(caller.uid)", "error": "\(error)"])
+                completion(failureAnswer(id: request.id, error: error))
             }
         }
     }

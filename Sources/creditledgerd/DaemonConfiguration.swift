@@ -79,32 +79,52 @@ struct DaemonConfiguration {
         }
     }
 
-    /// `{"admin"|"auditor"|"writer": {"uids": [..], "gids": [..]}, "otherwise": "public"}`.
+    /// The most authorities one writer grant lists.
+    static let maximumAuthoritiesPerGrant = 1000
+
+    /// `{"admin": {"uids": [..], "gids": [..]}, "auditor": {…}, "writer": [{"uids": [..],
+    /// "gids": [..], "authorities": ["…"]}, …]}`: independent grants (a uid in several gets
+    /// all of them); everyone else is public. The daemon's own uid holds every grant.
     static func accessPolicy(_ value: JSONValue, path: String) throws -> AccessPolicy {
         guard let members = value.objectValue else { throw Invalid(description: "config \(path): access must be an object") }
         var policy = AccessPolicy.embeddedDefault()
         for (key, member) in members {
             if key == "otherwise" {
-                guard let role = member.stringValue.flatMap(Role.init(rawValue:)) else {
-                    throw Invalid(description: "config \(path): access.otherwise must be public, writer, auditor or admin")
+                guard member.stringValue == "public" else {
+                    throw Invalid(description: "config \(path): access.otherwise can only be public: grant roles to uids or gids explicitly")
                 }
-                policy.otherwise = role
                 continue
             }
-            guard let role = Role(rawValue: key), role != .public else {
-                throw Invalid(description: "config \(path): access.\(key): roles are admin, auditor and writer (everyone else: otherwise)")
+            guard let role = Role(rawValue: key) else {
+                throw Invalid(description: "config \(path): access.\(key): grants are admin, auditor and writer (everyone else is public)")
             }
-            func ids(_ name: String) throws -> [UInt32] {
-                guard let list = member[name] else { return [] }
-                guard let values = list.arrayValue, values.allSatisfy({ ($0.intValue ?? -1) >= 0 && ($0.intValue ?? -1) <= Int64(UInt32.max) }) else {
-                    throw Invalid(description: "config \(path): access.\(key).\(name) must be an array of numeric ids")
+            // A writer may hold several grants, each for its own authorities.
+            let grants = role == .writer ? (member.arrayValue ?? [member]) : [member]
+            for (index, grantValue) in grants.enumerated() {
+                let at = role == .writer && member.arrayValue != nil ? "access.writer[\(index)]" : "access.\(key)"
+                guard let fields = grantValue.objectValue else { throw Invalid(description: "config \(path): \(at) must be an object") }
+                let allowed: Set<String> = role == .writer ? ["uids", "gids", "authorities"] : ["uids", "gids"]
+                for (name, _) in fields where !allowed.contains(name) {
+                    throw Invalid(description: "config \(path): \(at): unknown key '\(name)'\(name == "authorities" ? " (only writer grants list authorities)" : "")")
                 }
-                return values.map { UInt32($0.intValue!) }
+                func ids(_ name: String) throws -> [UInt32] {
+                    guard let list = grantValue[name] else { return [] }
+                    guard let values = list.arrayValue, values.allSatisfy({ ($0.intValue ?? -1) >= 0 && ($0.intValue ?? -1) <= Int64(UInt32.max) }) else {
+                        throw Invalid(description: "config \(path): \(at).\(name) must be an array of numeric ids")
+                    }
+                    return values.map { UInt32($0.intValue!) }
+                }
+                var grant = Grant(roles: [role])
+                if role == .writer {
+                    guard let list = grantValue["authorities"]?.arrayValue, !list.isEmpty, list.count <= maximumAuthoritiesPerGrant,
+                        list.allSatisfy({ ($0.stringValue?.utf8.count ?? 0) > 0 && ($0.stringValue?.utf8.count ?? 0) <= 256 })
+                    else {
+                        throw Invalid(description: "config \(path): \(at).authorities must list the source.authority values (1 to \(maximumAuthoritiesPerGrant) names) this writer files for")
+                    }
+                    grant.authorities = Set(list.compactMap(\.stringValue))
+                }
+                policy.add(grant, uids: try ids("uids"), gids: try ids("gids"))
             }
-            for name in member.objectValue?.map(\.0) ?? [] where name != "uids" && name != "gids" {
-                throw Invalid(description: "config \(path): access.\(key): unknown key '\(name)'")
-            }
-            policy.grant(role, uids: try ids("uids"), gids: try ids("gids"))
         }
         return policy
     }

@@ -18,6 +18,15 @@ struct AccessControlTests {
         return (entry.pointee.pw_uid, entry.pointee.pw_gid)
     }
 
+    static func systemGroup(_ name: String) throws -> UInt32 {
+        if getgrnam(name) == nil {
+            let result = try run("/usr/sbin/groupadd", ["--system", name])
+            #expect(result.status == 0 || getgrnam(name) != nil, "groupadd: \(result.output)")
+        }
+        guard let entry = getgrnam(name) else { throw LineClient.Failure(description: "no group \(name)") }
+        return entry.pointee.gr_gid
+    }
+
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
         try ChildProcess.output(of: executable, arguments)
     }
@@ -51,7 +60,7 @@ struct AccessControlTests {
 
         // Over the protocol as the outsider's uid would see it: every refusal is `forbidden` with the op.
         // The admin reads the access log: the auditor's read is there with uid and purpose; refusals are not.
-        let log = try #require(result(try admin.call(["op": "access-log"])))
+        let log = try #require(result(try admin.call(["op": "access-log", "purpose": "test"])))
         let records = try #require(log["records"]?.arrayValue)
         let auditorReads = records.filter { $0["uid"] == .int(Int64(auditor.uid)) }
         #expect(auditorReads.count == 1)
@@ -66,18 +75,76 @@ struct AccessControlTests {
         #expect(daemon.terminate() == 0)
     }
 
-    @Test func anAdminsReadsAreRecordedToo() throws {
+    @Test func everyNonPublicReadSaysItsPurposeAdminsToo() throws {
         let daemon = Daemon()
         try daemon.start()
         let admin = try daemon.client()
         #expect(result(try admin.call(appendRequest([licenceEvent("l-1")]))) != nil)
         #expect(result(try admin.call(["op": "status", "entity": .string(orgA), "purpose": "audit"])) != nil)
-        #expect(result(try admin.call(["op": "get", "seq": 1])) != nil)
         #expect(result(try admin.call(["op": "display", "entity": .string(orgA)])) != nil, "public reads are not recorded")
-        let records = try #require(result(try admin.call(["op": "access-log"]))?["records"]?.arrayValue)
-        #expect(records.map { $0["op"] } == ["status", "get", "access-log"], "reading the access log is a recorded read too")
-        #expect(records[0]["purpose"] == "audit" && records[1]["purpose"] == .null && records[0]["role"] == "admin")
-        #expect(errorCode(try admin.call(["op": "status", "entity": .string(orgA), "purpose": ""])) == "invalid_field")
+        // No purpose, or one that says nothing: refused before anything is read or recorded.
+        #expect(errorCode(try admin.call(["op": "get", "seq": 1])) == "missing_field")
+        for blank in ["", " ", "\u{3000}\u{3000}", "x", "a\u{7}b"] {
+            let answer = try admin.call(["op": "status", "entity": .string(orgA), "purpose": .string(blank)])
+            #expect(errorCode(answer) == "invalid_field" && answer["error"]?["field"] == "purpose", "\(blank.debugDescription)")
+        }
+        // A malformed entity is refused before its access record: records keep validated values.
+        #expect(errorCode(try admin.call(["op": "history", "entity": .string(String(repeating: "9", count: 10_000)), "purpose": "audit"])) == "invalid_entity")
+        // Parameters of any size are kept bounded.
+        #expect(errorCode(try admin.call(["op": "read", "from": 1, "limit": .string(String(repeating: "x", count: 50_000)), "purpose": "audit"])) == "invalid_field")
+        let records = try #require(result(try admin.call(["op": "access-log", "purpose": "check the log"]))?["records"]?.arrayValue)
+        #expect(records.map { $0["op"] } == ["status", "read", "access-log"], "\(records)")
+        #expect(records[0]["purpose"] == "audit" && records[0]["role"] == "admin")
+        #expect(records[1]["parameters"]?["limit"]?["truncated"] == true, "\(records[1])")
+        #expect(records.allSatisfy { CanonicalJSON.encode($0).count < 2_000 })
+        #expect(daemon.terminate() == 0)
+    }
+
+    /// Writer, auditor and admin are independent grants; supplementary groups count; a writer
+    /// files only for the authorities its grant lists.
+    @Test func grantsAreIndependentAndWritersFileForTheirAuthoritiesOnly() throws {
+        let auditor = try Self.systemUser("cl-test-auditor")
+        let writer = try Self.systemUser("cl-test-writer")
+        let outsider = try Self.systemUser("cl-test-public")
+        let readers = try Self.systemGroup("cl-test-readers")
+        let daemon = Daemon()
+        chmod(daemon.directory, 0o755)
+        try daemon.start(config: [
+            "socketMode": "0666",
+            "access": [
+                "auditor": ["uids": [.int(Int64(auditor.uid))], "gids": [.int(Int64(readers))]],
+                "writer": [["uids": [.int(Int64(writer.uid))], "authorities": ["北京市市场监督管理局"]]],
+            ],
+        ])
+        let socket = ["--socket", daemon.socketPath, "--json"]
+        let file = daemon.directory + "/events.jsonl"
+        func events(_ lines: [JSONValue]) throws {
+            FileManager.default.createFile(atPath: file, contents: Data(lines.map { CanonicalJSON.string($0) + "\n" }.joined().utf8))
+            chmod(file, 0o644)
+        }
+        // The writer files for its authority, not for another; it may not read what is not public.
+        try events([licenceEvent("w-1")])
+        let filed = try Self.creditctl(as: writer, ["append", file] + socket)
+        #expect(filed.status == 0, "\(filed.output)")
+        var other = licenceEvent("w-2")
+        if case var .object(members) = other, let index = members.firstIndex(where: { $0.0 == "source" }) {
+            members[index].1 = ["authority": "上海市市场监督管理局"]
+            other = .object(members)
+        }
+        try events([other])
+        let refused = try Self.creditctl(as: writer, ["append", file] + socket)
+        #expect(refused.status != 0 && refused.output.contains("forbidden") && refused.output.contains("events[0].source.authority"), "\(refused.output)")
+        #expect(try Self.creditctl(as: writer, ["history", orgA, "--purpose", "look"] + socket).output.contains("forbidden"))
+        // The auditor reads but may not append, nor run admin ops.
+        let appended = try Self.creditctl(as: auditor, ["append", file] + socket)
+        #expect(appended.status != 0 && appended.output.contains("forbidden"), "an auditor may not append: \(appended.output)")
+        #expect(try Self.creditctl(as: auditor, ["history", orgA, "--purpose", "行政许可审查"] + socket).status == 0)
+        // A supplementary group counts: the outsider in the readers' group reads; without it, not.
+        let asReader = try Self.run("/usr/bin/setpriv", [
+            "--reuid=\(outsider.uid)", "--regid=\(outsider.gid)", "--groups=\(readers)", "--", Daemon.binary("creditctl"), "history", orgA, "--purpose", "行政许可审查",
+        ] + socket)
+        #expect(asReader.status == 0, "\(asReader.output)")
+        #expect(try Self.creditctl(as: outsider, ["history", orgA, "--purpose", "行政许可审查"] + socket).output.contains("forbidden"))
         #expect(daemon.terminate() == 0)
     }
 }

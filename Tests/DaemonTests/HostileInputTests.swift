@@ -9,10 +9,10 @@ import Testing
 @Suite(.serialized) struct HostileInputTests {
     static let valid: [String] = [
         #"{"op":"ping","id":1}"#,
-        #"{"op":"get","seq":1}"#,
-        #"{"op":"read","from":1,"limit":5}"#,
-        #"{"op":"history","entity":"91110000600037341L","knownAt":3}"#,
-        #"{"op":"status","entity":"91110000600037341L","at":"2026-06-01","knownAt":"at"}"#,
+        #"{"op":"get","seq":1,"purpose":"test"}"#,
+        #"{"op":"read","from":1,"limit":5,"purpose":"test"}"#,
+        #"{"op":"history","entity":"91110000600037341L","knownAt":3,"purpose":"test"}"#,
+        #"{"op":"status","entity":"91110000600037341L","at":"2026-06-01","knownAt":"at","purpose":"test"}"#,
         #"{"op":"display","entity":"91110000600037341L","at":"2026-06-01","channel":"gsxt"}"#,
         #"{"op":"verify","from":1,"to":2}"#,
         #"{"op":"append","events":[{"eventId":"f-1","kind":"license.granted","entity":"91110000600037341L","occurredOn":"2024-03-01","source":{"authority":"a"},"body":{"decisionNo":"d","category":"c","content":"x","validFrom":"2024-03-01","validUntil":"9999-12-31"}}]}"#,
@@ -75,8 +75,8 @@ import Testing
         // Still alive, intact, and serving well-behaved clients correctly.
         let check = try daemon.client()
         #expect(result(try check.call(["op": "verify"]))?["ok"] == true)
-        #expect(result(try check.call(["op": "get", "eventId": "f-1"]))?["event"]?["eventId"] == "f-1")
-        let status = try #require(result(try check.call(["op": "status", "entity": "91110000600037341L", "at": "2199-12-31"])))
+        #expect(result(try check.call(["op": "get", "purpose": "test", "eventId": "f-1"]))?["event"]?["eventId"] == "f-1")
+        let status = try #require(result(try check.call(["op": "status", "purpose": "test", "entity": "91110000600037341L", "at": "2199-12-31"])))
         #expect(status["entity"] == "91110000600037341L")
         #expect(daemon.terminate() == 0)
     }
@@ -136,7 +136,7 @@ extension SlowReaderTests {
         }
         let client = try daemon.client()
         // 300 reads of 2,000 records (~1 MB each) in one go, then not reading for a while.
-        let request = Array(#"{"op":"read","limit":2000}"#.utf8) + [0x0A]
+        let request = Array(#"{"op":"read","limit":2000,"purpose":"test"}"#.utf8) + [0x0A]
         try client.send(Array((0..<300).map { _ in request }.joined()))
         Thread.sleep(forTimeInterval: 2)
         let residentMegabytes = try Self.residentMegabytes(pid: daemon.process!.processIdentifier)

@@ -22,7 +22,7 @@ import Testing
         try daemon.start()
         let check = try daemon.client()
         for eventId in acknowledged {
-            #expect(result(try check.call(["op": "get", "eventId": .string(eventId)])) != nil, "\(eventId) acknowledged but lost")
+            #expect(result(try check.call(["op": "get", "purpose": "test", "eventId": .string(eventId)])) != nil, "\(eventId) acknowledged but lost")
         }
         #expect(result(try check.call(["op": "verify"]))?["ok"] == true)
         daemon.terminate()
@@ -59,7 +59,7 @@ import Testing
         let all = acknowledged.all()
         #expect(all.count > 0)
         for (eventId, seq) in all {
-            let stored = result(try client.call(["op": "get", "eventId": .string(eventId)]))?["event"]
+            let stored = result(try client.call(["op": "get", "purpose": "test", "eventId": .string(eventId)]))?["event"]
             #expect(stored?["seq"] == .int(seq), "\(eventId) acknowledged at seq \(seq) but stored as \(stored.map { CanonicalJSON.string($0["seq"] ?? nil) } ?? "nothing")")
         }
         let verify = try #require(result(try client.call(["op": "verify"])))
@@ -79,7 +79,7 @@ import Testing
         try daemon.start()
         let second = try #require(result(try daemon.client().call(appendRequest([licenceEvent("k-2")]))))
         #expect(second["appended"]?[0]?["seq"] == 2)
-        let stored = try #require(result(try daemon.client().call(["op": "get", "seq": 2]))?["event"])
+        let stored = try #require(result(try daemon.client().call(["op": "get", "purpose": "test", "seq": 2]))?["event"])
         #expect(stored["prevHash"] == first["appended"]?[0]?["hash"])
         daemon.terminate()
     }

@@ -10,7 +10,7 @@ import Testing
         try daemon.start(config: ["metricsHTTP": .string("127.0.0.1:\(port)")])
         let client = try daemon.client()
         #expect(result(try client.call(appendRequest([licenceEvent("l-1"), licenceEvent("l-2")]))) != nil)
-        #expect(errorCode(try client.call(["op": "get", "seq": 99])) == "not_found")
+        #expect(errorCode(try client.call(["op": "get", "purpose": "test", "seq": 99])) == "not_found")
         #expect(result(try client.call(["op": "display", "entity": .string(orgA)])) != nil)
         let text = try #require(result(try client.call(["op": "metrics"]))?["text"]?.stringValue)
         for expected in [

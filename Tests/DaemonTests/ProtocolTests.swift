@@ -18,26 +18,26 @@ import Testing
         #expect(rows.map { $0["seq"] } == [1, 2, 3])
         #expect(rows.allSatisfy { $0["duplicate"] == false && $0["hash"]?.stringValue?.count == 64 })
 
-        let bySeq = try #require(result(try client.call(["op": "get", "seq": 2]))?["event"])
+        let bySeq = try #require(result(try client.call(["op": "get", "purpose": "test", "seq": 2]))?["event"])
         #expect(bySeq["eventId"] == "l-2")
         #expect(bySeq["hash"] == rows[1]["hash"])
         #expect(bySeq["prevHash"] == rows[0]["hash"])
-        let byId = try #require(result(try client.call(["op": "get", "eventId": "l-3"]))?["event"])
+        let byId = try #require(result(try client.call(["op": "get", "purpose": "test", "eventId": "l-3"]))?["event"])
         #expect(byId["seq"] == 3)
-        #expect(errorCode(try client.call(["op": "get", "eventId": "none"])) == "not_found")
-        #expect(errorCode(try client.call(["op": "get"])) == "missing_field")
+        #expect(errorCode(try client.call(["op": "get", "purpose": "test", "eventId": "none"])) == "not_found")
+        #expect(errorCode(try client.call(["op": "get", "purpose": "test"])) == "missing_field")
 
-        let page = try #require(result(try client.call(["op": "read", "from": 2, "limit": 1])))
+        let page = try #require(result(try client.call(["op": "read", "purpose": "test", "from": 2, "limit": 1])))
         #expect(page["events"]?.arrayValue?.map { $0["seq"] } == [2])
         #expect(page["next"] == 3)
-        #expect(errorCode(try client.call(["op": "read", "limit": 10_001])) == "invalid_field")
+        #expect(errorCode(try client.call(["op": "read", "purpose": "test", "limit": 10_001])) == "invalid_field")
 
-        let history = try #require(result(try client.call(["op": "history", "entity": .string(orgA.lowercased())])))
+        let history = try #require(result(try client.call(["op": "history", "purpose": "test", "entity": .string(orgA.lowercased())])))
         #expect(history["events"]?.arrayValue?.map { $0["eventId"] } == ["l-1", "l-3"])
-        let earlier = try #require(result(try client.call(["op": "history", "entity": .string(orgA), "knownAt": 2])))
+        let earlier = try #require(result(try client.call(["op": "history", "purpose": "test", "entity": .string(orgA), "knownAt": 2])))
         #expect(earlier["events"]?.arrayValue?.count == 1)
         #expect(earlier["knownAt"] == 2)
-        let byTime = try #require(result(try client.call(["op": "history", "entity": .string(orgA), "knownAt": "2000-01-01T00:00:00+08:00"])))
+        let byTime = try #require(result(try client.call(["op": "history", "purpose": "test", "entity": .string(orgA), "knownAt": "2000-01-01T00:00:00+08:00"])))
         #expect(byTime["events"]?.arrayValue?.isEmpty == true)
 
         let verify = try #require(result(try client.call(["op": "verify"])))
@@ -118,7 +118,7 @@ import Testing
             let request: JSONValue
             switch n % 3 {
             case 0: request = appendRequest([licenceEvent("pipe-\(n)")], id: .int(Int64(n)))
-            case 1: request = ["op": "get", "eventId": .string("pipe-\(n - 1)"), "id": .int(Int64(n))]
+            case 1: request = ["op": "get", "purpose": "test", "eventId": .string("pipe-\(n - 1)"), "id": .int(Int64(n))]
             default: request = ["op": "ping", "id": .int(Int64(n))]
             }
             lines += CanonicalJSON.encode(request) + [UInt8(ascii: "\n")]
@@ -171,7 +171,7 @@ import Testing
         let writer = try daemon.client()
         _ = try writer.call(appendRequest((1...5).map { licenceEvent("s-\($0)") }))
         let subscriber = try daemon.client()
-        let ack = try subscriber.call(["op": "subscribe", "from": 3, "id": "sub"])
+        let ack = try subscriber.call(["op": "subscribe", "purpose": "test", "from": 3, "id": "sub"])
         #expect(ack["ok"] == true && ack["id"] == "sub")
         for seq in 3...5 { #expect(try subscriber.readValue()["event"]?["seq"] == .int(Int64(seq))) }
         _ = try writer.call(appendRequest([licenceEvent("s-6"), licenceEvent("s-7")]))

@@ -26,7 +26,7 @@ import Testing
     }
 
     func status(_ client: LineClient, at: String, knownAt: JSONValue = nil) throws -> JSONValue {
-        try #require(result(try client.call(["op": "status", "entity": .string(entity), "at": .string(at), "knownAt": knownAt])))
+        try #require(result(try client.call(["op": "status", "purpose": "test", "entity": .string(entity), "at": .string(at), "knownAt": knownAt])))
     }
 
     func displayed(_ client: LineClient, at: String, channel: String = "creditchina") throws -> [String] {

@@ -83,12 +83,12 @@ import Testing
                 try append(kind, body: body, entity: entity, on: "2025-01-15", refs: ref.map { [$0] } ?? [])
             }
         }
-        let page = try client.call(["op": "read", "limit": 10_000])
+        let page = try client.call(["op": "read", "purpose": "test", "limit": 10_000])
         answers.append(["schema": "protocol/response.json", "instance": page])
         for event in page["result"]?["events"]?.arrayValue ?? [] {
             answers.append(["schema": "protocol/stored-event.json", "instance": event])
         }
-        for request: JSONValue in [["op": "fly"], ["op": "get", "seq": 999], ["op": "history", "entity": "123"]] {
+        for request: JSONValue in [["op": "fly"], ["op": "get", "purpose": "test", "seq": 999], ["op": "history", "purpose": "test", "entity": "123"]] {
             answers.append(["schema": "protocol/response.json", "instance": try client.call(request)])
         }
         let file = daemon.directory + "/answers.jsonl"
