@@ -98,6 +98,8 @@ public final class LedgerServer: Sendable {
         listener.withLockedValue { $0 = channel }
         if let address = configuration.metricsHTTP {
             let http = try await ServerBootstrap(group: group)
+                // A restart while a scrape's connection lingers in TIME_WAIT must still bind.
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
                     channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
                         try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(render: { operations.metrics() }))

@@ -33,7 +33,7 @@ struct DeploymentTests {
         let daemon = try installation.start(unitFiles: [Self.unit])
         try #require(installation.waitUntilServing(daemon), "\(installation.log())")
 
-        // root is admin in the example config: ping, append, status.
+        // root is admin and a writer for the example's authorities: ping, append, status.
         let admin = try LineClient(socketPath: installation.socketPath)
         admin.setReceiveTimeout(seconds: 120)
         #expect(result(try admin.call(["op": "ping"]))?["head"] == 0)
@@ -114,6 +114,12 @@ final class Installation {
             switch members[index].0 {
             case "dataDirectory", "socketPath", "schemaDirectory": members[index].1 = .string(root + (members[index].1.stringValue ?? ""))
             case "socketGroup": members[index].1 = "cl-test-clients"
+            case "access":
+                // root files as a writer too (the example's writers are a group): grants are independent.
+                members[index].1 = [
+                    "admin": ["uids": [0]],
+                    "writer": [["uids": [0], "authorities": .array((members[index].1["writer"]?[0]?["authorities"]?.arrayValue) ?? [])]],
+                ]
             default: break
             }
         }
