@@ -32,13 +32,22 @@ extension Ledger {
 
     /// The entity's records in log order, as known at `knownAt`; and the seq that bound.
     public func history(entity: EntityCode, knownAt: KnownAt) throws -> (records: [StoredRecord], knownAtSeq: UInt64) {
-        try store.read { log in
+        let (records, bound, _) = try history(entity: entity, knownAt: knownAt, from: 1, limit: .max)
+        return (records, bound)
+    }
+
+    /// A page of the entity's records: up to `limit` from seq `from` on, the bound, and the
+    /// seq the next page starts from (`nil` when this page ends the history).
+    public func history(entity: EntityCode, knownAt: KnownAt, from: UInt64, limit: Int) throws -> (records: [StoredRecord], knownAtSeq: UInt64, next: UInt64?) {
+        precondition(limit > 0)
+        return try store.read { log in
             let bound = try log.resolve(knownAt)
-            let records = try log.seqs(stream: entity.code, upTo: bound).map { seq in
+            let seqs = try log.seqs(stream: entity.code, upTo: bound).filter { $0 >= from }
+            let records = try seqs.prefix(limit).map { seq in
                 guard let record = try log.record(seq: seq) else { throw LedgerError(.internal, "index names missing seq \(seq)") }
                 return record
             }
-            return (records, bound)
+            return (records, bound, seqs.count > limit ? seqs[limit] : nil)
         }
     }
 

@@ -61,7 +61,11 @@ public struct CreditReport: Sendable {
         ]
     }
 
-    public var json: JSONValue {
+    /// The whole report.
+    public var json: JSONValue { json(page: .all) }
+
+    /// The report with one page of its records (lists, bans and statements whole).
+    public func json(page: Page) -> JSONValue {
         let rules = state.rules
         let recordValues: [JSONValue] = records.map { record in
             let shownOn = channels(showing: record)
@@ -107,7 +111,9 @@ public struct CreditReport: Sendable {
             ("from", .string(from.description)), ("to", .string(to.description)), ("head", head),
         ]
         members.append(("profile", silent ? .null : state.profile.map { rules.publicFields.profile($0.body, person: person) } ?? .null))
-        members.append(("records", .array(recordValues)))
+        let paged = page.slice(recordValues)
+        members.append(("records", .array(paged.items)))
+        if let member = paged.member { members.append(member) }
         members.append(("lists", .array(listValues)))
         members.append(("bans", .array(banValues)))
         members.append(("commitments", .array(commitmentValues)))

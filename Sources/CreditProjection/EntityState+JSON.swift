@@ -127,7 +127,8 @@ extension EntityState {
 
     /// The public view on one channel (protocol.md, `display`): only what is shown on `at`,
     /// from the allow-list of public fields.
-    public func displayJSON(channel: Channel) -> JSONValue {
+    /// - Parameter page: which of the shown items to include (records, then listings, then bans).
+    public func displayJSON(channel: Channel, page: Page = .all) -> JSONValue {
         let person = entity.kind == .naturalPerson
         let silent = person && showsNothing(on: channel)
         var shown: [JSONValue] = []
@@ -163,11 +164,14 @@ extension EntityState {
                 ("underObjection", false),
             ]))
         }
+        let paged = page.slice(shown)
         let profileValue: JSONValue = silent ? .null : profile.map { rules.publicFields.profile($0.body, person: person) } ?? .null
-        return .object([
+        var members: [(String, JSONValue)] = [
             ("entity", .string(entity.masked)), ("at", .string(at.description)), ("channel", .string(channel.rawValue)),
             ("profile", profileValue),
-            ("records", .array(shown)),
-        ])
+            ("records", .array(paged.items)),
+        ]
+        if let member = paged.member { members.append(member) }
+        return .object(members)
     }
 }

@@ -11,6 +11,15 @@ import Logging
 struct Operations: Sendable {
     static let version = CreditLedgerVersion.current
     static let defaultReadLimit: Int64 = 1000
+    /// The largest answer sent; a bigger one is refused with `too_large` (ask a smaller page).
+    static let maximumAnswerBytes = 16 << 20
+
+    /// `offset` and `limit` of a paged list (display's and report's records).
+    static func page(_ request: Request) throws -> Page {
+        let offset = try request.integer("offset", in: 0...Int64(Int32.max)) ?? 0
+        let limit = try request.integer("limit", in: 1...Int64(Page.maximumLimit)) ?? Int64(Page.defaultLimit)
+        return Page(offset: Int(offset), limit: Int(limit))
+    }
 
     let ledger: Ledger
     let connectionCount: @Sendable () -> Int
@@ -38,6 +47,9 @@ struct Operations: Sendable {
             case "check": result = try check(request)
             case "report": result = try report(request)
             default: throw LedgerError(.unknownOp, "unknown op '\(request.op)'", field: "op")
+            }
+            guard result.count <= Self.maximumAnswerBytes else {
+                throw LedgerError(.tooLarge, "the answer would be \(result.count) bytes, over the cap of \(Self.maximumAnswerBytes): ask for a smaller page (limit)", field: "limit")
             }
             return Response.success(id: request.id, resultJSON: result)
         } catch {
@@ -185,14 +197,19 @@ struct Operations: Sendable {
         return builder.finish()
     }
 
+    /// `history`: the entity's events in log order from seq `from`, `limit` at most; `next` is
+    /// the `from` of the following page (pass the answer's `knownAt` with it), `null` at the end.
     func history(_ request: Request) throws -> [UInt8] {
         let entity = try request.entity()
         let knownAt = try Self.knownAt(request)
-        let (records, bound) = try ledger.history(entity: entity, knownAt: knownAt)
+        let from = try request.integer("from", in: 1...Int64.max) ?? 1
+        let limit = try request.integer("limit", in: 1...Int64(Ledger.maximumReadLimit)) ?? Self.defaultReadLimit
+        let (records, bound, next) = try ledger.history(entity: entity, knownAt: knownAt, from: UInt64(from), limit: Int(limit))
         var builder = JSONObjectBuilder()
         builder.add("entity", .string(entity.code))
         builder.add("knownAt", .int(Int64(bound)))
         builder.addRawArray("events", records.map { $0.jsonWithHash() })
+        builder.add("next", next.map { .int(Int64($0)) } ?? .null)
         return builder.finish()
     }
 
@@ -238,7 +255,7 @@ struct Operations: Sendable {
         }
         // The public view is what is known now (the public site shows the current record).
         let state = try ledger.state(of: entity, at: at, knownAt: .bound(.head), bodies: .shown(on: at, channels: [channel]))
-        return CanonicalJSON.encode(state.displayJSON(channel: channel))
+        return CanonicalJSON.encode(state.displayJSON(channel: channel, page: try Self.page(request)))
     }
 
     /// `check`: one measure for one entity on `at` (today by default), as known now.
@@ -276,7 +293,7 @@ struct Operations: Sendable {
             rulesDigest = text
         }
         let report = try ledger.report(of: entity, from: try required("from"), to: try required("to"), headSeq: head, expectedRulesDigest: rulesDigest)
-        return CanonicalJSON.encode(report.json)
+        return CanonicalJSON.encode(report.json(page: try Self.page(request)))
     }
 
     func verify(_ request: Request) throws -> [UInt8] {

@@ -100,9 +100,18 @@ struct History: ParsableCommand {
     func run() throws {
         var request: [(String, JSONValue)] = [("op", "history"), ("entity", .string(entity))]
         if let knownAt { request.append(("knownAt", Int64(knownAt).map { .int($0) } ?? .string(knownAt))) }
-        let result = try connection.call(try connection.connect(), .object(request))
+        let client = try connection.connect()
+        var result = try connection.call(client, .object(request))
+        // Every page, bound to the first page's knownAt.
+        var events = result["events"]?.arrayValue ?? []
+        var next = result["next"]?.intValue
+        while let from = next {
+            let page = try connection.call(client, .object(request.filter { $0.0 != "knownAt" } + [("knownAt", result["knownAt"] ?? .null), ("from", .int(from))]))
+            events += page["events"]?.arrayValue ?? []
+            next = page["next"]?.intValue
+        }
+        if case let .object(members) = result { result = .object(members.map { $0.0 == "events" ? ("events", .array(events)) : $0 }) }
         if connection.json { return Output.json(result) }
-        let events = result["events"]?.arrayValue ?? []
         Output.line("\(result["entity"]?.stringValue ?? entity): \(events.count) event(s) known at seq \(CanonicalJSON.string(result["knownAt"] ?? .null))")
         for event in events { Output.line("  " + Output.summary(event)) }
     }
@@ -145,7 +154,20 @@ struct Report: ParsableCommand {
     func run() throws {
         var request: [(String, JSONValue)] = [("op", "report"), ("entity", .string(entity)), ("from", .string(from)), ("to", .string(to))]
         if let head { request.append(("head", .int(head))) }
-        let report = try connection.call(try connection.connect(), .object(request))
+        let client = try connection.connect()
+        var report = try connection.call(client, .object(request))
+        // A long report comes in pages: the rest pinned to the first page's head, then joined.
+        var records = report["records"]?.arrayValue ?? []
+        var next = report["page"]?["next"]?.intValue
+        let pinned = report["head"]?["seq"] ?? .null
+        while let offset = next {
+            let page = try connection.call(client, .object(request.filter { $0.0 != "head" } + [("head", pinned), ("offset", .int(offset))]))
+            records += page["records"]?.arrayValue ?? []
+            next = page["page"]?["next"]?.intValue
+        }
+        if case let .object(members) = report {
+            report = .object(members.filter { $0.0 != "page" }.map { $0.0 == "records" ? ("records", .array(records)) : $0 })
+        }
         if !FileManager.default.fileExists(atPath: output) { try PrivateFiles.directory(output) }
         let base = output + "/report-\(report["entity"]?.stringValue ?? entity)-\(from)-\(to)"
         try PrivateFiles.write(CanonicalJSON.encode(report) + [UInt8(ascii: "\n")], to: base + ".json")
