@@ -31,6 +31,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Who is on the other end, and with which role.
     private let caller: Caller
     private let maximumPipelinedRequests: Int
+    /// Shared by every connection: answers held (in slots or being written) take from it, and
+    /// no new read is computed while it is spent.
+    private let budget: BufferBudget
+    /// True while a retry is scheduled for work held back by a spent budget.
+    private var retryScheduled = false
     private let logger: Logger
     /// Unanswered requests in arrival order; `slots[i]` has number `firstSlotNumber + i`.
     private var slots: [Slot] = []
@@ -64,12 +69,15 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Records one subscription pump writes before yielding the event loop.
     static let subscriptionChunk = 256
+    /// How long work held back by a spent budget waits before it looks again.
+    static let budgetRetryMilliseconds: Int64 = 10
 
-    init(operations: Operations, hub: SubscriptionHub, caller: Caller, maximumPipelinedRequests: Int, logger: Logger) {
+    init(operations: Operations, hub: SubscriptionHub, caller: Caller, maximumPipelinedRequests: Int, budget: BufferBudget, logger: Logger) {
         self.operations = operations
         self.hub = hub
         self.caller = caller
         self.maximumPipelinedRequests = maximumPipelinedRequests
+        self.budget = budget
         self.logger = logger
     }
 
@@ -85,6 +93,10 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         hub.remove(ObjectIdentifier(self))
+        // Answers never sent give their bytes back.
+        for slot in slots[slotsHead...] { if case let .answered(answer) = slot { budget.giveBack(answer.count) } }
+        slots.removeAll()
+        slotsHead = 0
         self.context = nil
     }
 
@@ -93,6 +105,13 @@ final class ConnectionHandler: ChannelInboundHandler {
             // The client sent its last request: answer everything, then close (a subscriber keeps streaming).
             inputClosed = true
             closeIfDrained(context: context)
+        } else if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            // Idle: nothing unanswered and nothing sent for the idle timeout (a subscriber
+            // only receives and stays).
+            if pendingCount == 0, subscription == nil, !closing {
+                closing = true
+                context.close(promise: nil)
+            }
         } else if event is DrainEvent {
             draining = true
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
@@ -113,6 +132,9 @@ final class ConnectionHandler: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case .tooLong:
             enqueue(answer: failureAnswer(id: nil, error: LedgerError(.lineTooLong, "the line exceeds the limit and was skipped")), context: context)
+        case .overBudget:
+            // Dropped up to its end, like a line that is too long: the connection goes on.
+            enqueue(answer: failureAnswer(id: nil, error: LedgerError(.unavailable, "the daemon holds as much unread input as it may: this line was dropped; send it again later")), context: context)
         case let .line(buffer):
             switch Request.parse(line: buffer.readableBytesView) {
             case let .failure(failure):
@@ -133,6 +155,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         if pendingCount == 0 {
             write(answer, context: context)
         } else {
+            budget.take(answer.count)
             slots.append(.answered(answer))
         }
     }
@@ -158,7 +181,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 slots.append(.waiting(request))
                 waitingCount += 1
             }
-        } else if pendingCount == 0 && context.channel.isWritable {
+        } else if pendingCount == 0 && context.channel.isWritable && budget.hasRoom {
             execute(request, context: context)
         } else {
             slots.append(.waiting(request))
@@ -172,7 +195,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     private func mayStartRead(context: ChannelHandlerContext) -> Bool {
-        context.channel.isWritable && readsInFlight < Self.maximumReadsInFlight
+        context.channel.isWritable && readsInFlight < Self.maximumReadsInFlight && budget.hasRoom
     }
 
     /// Sends an append (or a recorded read) to the writer; its answer fills slot `index` (a new slot when nil).
@@ -218,6 +241,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             assertionFailure("answer for an unknown slot")
             return
         }
+        budget.take(answer.count)
         slots[index] = .answered(answer)
         drainSlots(context: context)
         context.flush()
@@ -228,6 +252,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         while slotsHead < slots.count {
             switch slots[slotsHead] {
             case let .answered(answer):
+                budget.giveBack(answer.count)
                 write(answer, context: context)
                 popSlot()
             case .appending:
@@ -242,8 +267,13 @@ final class ConnectionHandler: ChannelInboundHandler {
                     startWaitingAppends(context: context)
                     return
                 }
-                // Answers are not leaving: keep the request until they do (bounded memory).
+                // Answers are not leaving, or the daemon holds all it may: keep the request
+                // until they do (bounded memory).
                 guard context.channel.isWritable else { return }
+                guard budget.hasRoom else {
+                    retryWhenBudgetFrees(context: context)
+                    return
+                }
                 waitingCount -= 1
                 popSlot()
                 execute(request, context: context)
@@ -263,7 +293,10 @@ final class ConnectionHandler: ChannelInboundHandler {
             case .appending, .answered, .subscribing:
                 index += 1
             case let .waiting(request) where writes(request):
-                if request.op != "append" && !mayStartRead(context: context) { break scan }
+                if request.op != "append" && !mayStartRead(context: context) {
+                    if !budget.hasRoom { retryWhenBudgetFrees(context: context) }
+                    break scan
+                }
                 waitingCount -= 1
                 startAppend(request, at: index, context: context)
                 index += 1
@@ -273,10 +306,27 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// Looks at held-back work again shortly: nothing else wakes a connection when another
+    /// one's answers leave and give the budget back.
+    private func retryWhenBudgetFrees(context: ChannelHandlerContext) {
+        guard !retryScheduled else { return }
+        retryScheduled = true
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: .milliseconds(Self.budgetRetryMilliseconds)) {
+            let handler = loopBound.value
+            handler.retryScheduled = false
+            guard let context = handler.context, handler.subscription == nil else { return }
+            handler.drainSlots(context: context)
+            handler.updateReading(context: context)
+            context.flush()
+        }
+    }
+
     /// Pauses or resumes reading from the client (never while draining).
     private func updateReading(context: ChannelHandlerContext) {
-        let shouldPause = pendingCount >= maximumPipelinedRequests || !context.channel.isWritable
-        let shouldResume = pendingCount < maximumPipelinedRequests / 2 && context.channel.isWritable
+        let shouldPause = pendingCount >= maximumPipelinedRequests || !context.channel.isWritable || !budget.hasRoom
+        let shouldResume = pendingCount < maximumPipelinedRequests / 2 && context.channel.isWritable && budget.hasRoom
+        if shouldPause, !context.channel.isWritable || !budget.hasRoom { retryWhenBudgetFrees(context: context) }
         if shouldPause, !readingPaused {
             readingPaused = true
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
@@ -298,10 +348,16 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// Writes `answer`; its bytes count in the budget until the socket has taken them.
     private func write(_ answer: [UInt8], context: ChannelHandlerContext) {
         var buffer = context.channel.allocator.buffer(capacity: answer.count)
         buffer.writeBytes(answer)
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        budget.take(answer.count)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        let budget = self.budget
+        let count = answer.count
+        written.futureResult.whenComplete { _ in budget.giveBack(count) }
+        context.write(wrapOutboundOut(buffer), promise: written)
     }
 
     private func closeIfDrained(context: ChannelHandlerContext) {

@@ -16,7 +16,9 @@ public final class LedgerServer: Sendable {
     private let logger: Logger
     private let group: MultiThreadedEventLoopGroup
     private let hub = SubscriptionHub()
-    private let connections = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
+    private let connections: ConnectionTable
+    /// Partial lines and unsent answers of every connection together.
+    private let budget: BufferBudget
     private let listener = NIOLockedValueBox<Channel?>(nil)
     private let metricsListener = NIOLockedValueBox<Channel?>(nil)
     /// The lock beside the socket, held while serving.
@@ -30,12 +32,14 @@ public final class LedgerServer: Sendable {
         self.ledger = ledger
         self.logger = logger
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
+        self.connections = ConnectionTable(limits: configuration.connectionLimits, ownUid: getuid())
+        self.budget = BufferBudget(limitBytes: configuration.maximumBufferedBytes)
         let hub = self.hub
         ledger.onCommit { head in hub.committed(headSeq: head.seq) }
     }
 
     /// The number of open connections.
-    public var connectionCount: Int { connections.withLockedValue { $0.count } }
+    public var connectionCount: Int { connections.count }
 
     /// Binds the socket (replacing a stale socket file, never a served one) and starts accepting.
     /// - Throws: when another daemon serves the path, or the socket cannot be bound.
@@ -50,6 +54,7 @@ public final class LedgerServer: Sendable {
         let hub = self.hub
         let logger = self.logger
         let connections = self.connections
+        let budget = self.budget
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             // A client that sends its last request and shuts down its side still gets every answer.
@@ -57,19 +62,7 @@ public final class LedgerServer: Sendable {
             // Answers waiting to leave above 1 MiB make the channel unwritable: reading pauses.
             .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 256 << 10, high: 1 << 20))
             .childChannelInitializer { channel in
-                let key = ObjectIdentifier(channel)
-                let admitted = connections.withLockedValue { open -> Bool in
-                    guard open.count < configuration.maximumConnections else { return false }
-                    open[key] = channel
-                    return true
-                }
-                guard admitted else {
-                    return channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(RefuseConnectionHandler(limit: configuration.maximumConnections))
-                    }
-                }
-                channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: key) } }
-                // The kernel says who is calling; the policy gives the role.
+                // The kernel says who is calling; the policy grants; the table admits.
                 let credentials: EventLoopFuture<PeerCredentials> = (channel as? SocketOptionProvider)?
                     .unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
                     ?? channel.eventLoop.makeSucceededFuture(PeerCredentials())
@@ -78,13 +71,24 @@ public final class LedgerServer: Sendable {
                 let groups: EventLoopFuture<[UInt32]> = ((channel as? SocketOptionProvider)?
                     .unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(PeerGroups.option)) as EventLoopFuture<PeerGroups>?)
                     .map { $0.map(\.list).recover { _ in [] } } ?? channel.eventLoop.makeSucceededFuture([])
-                return credentials.and(groups).flatMapThrowing { peer, groups in
+                return credentials.and(groups).flatMapThrowing { (peer: PeerCredentials, groups: [UInt32]) throws -> Void in
                     let grant = configuration.access.grant(uid: peer.uid, gid: peer.gid, groups: groups)
                     let caller = Caller(uid: peer.uid, gid: peer.gid, pid: peer.pid, groups: groups, grant: grant)
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFramer(maximumLineBytes: configuration.maximumLineBytes)))
+                    do throws(ConnectionTable.Refusal) {
+                        try connections.admit(channel, caller: caller)
+                    } catch {
+                        ServerMetrics.refusedConnections.increment()
+                        try channel.pipeline.syncOperations.addHandler(RefuseConnectionHandler(message: error.message))
+                        return
+                    }
+                    channel.closeFuture.whenComplete { _ in connections.remove(channel) }
+                    // A connection with nothing unanswered that sends nothing for this long is closed.
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(configuration.idleTimeoutSeconds)))
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(
+                        LineFramer(maximumLineBytes: configuration.maximumLineBytes, budget: budget)))
                     try channel.pipeline.syncOperations.addHandler(ConnectionHandler(
                         operations: operations, hub: hub, caller: caller, maximumPipelinedRequests: configuration.maximumPipelinedRequests,
-                        logger: logger))
+                        budget: budget, logger: logger))
                 }
             }
             .bind(unixDomainSocketPath: configuration.socketPath)
@@ -122,7 +126,7 @@ public final class LedgerServer: Sendable {
         if let channel = metricsListener.withLockedValue({ $0 }) {
             try? await channel.close()
         }
-        let open = connections.withLockedValue { Array($0.values) }
+        let open = connections.channels
         logger.info("server.draining", metadata: ["connections": "\(open.count)"])
         for channel in open { channel.pipeline.fireUserInboundEventTriggered(DrainEvent()) }
         ledger.shutdown()

@@ -5,6 +5,9 @@ enum Frame {
     case line(ByteBuffer)
     /// A line exceeded the limit; its bytes up to the next `\n` are dropped.
     case tooLong
+    /// The daemon holds as many partial lines as its budget allows: this connection's line is
+    /// dropped up to its `\n` (the handler answers `unavailable`).
+    case overBudget
 }
 
 /// Splits the byte stream at `\n`, enforcing the line limit without buffering past it.
@@ -12,14 +15,33 @@ final class LineFramer: ByteToMessageDecoder {
     typealias InboundOut = Frame
 
     private let maximumLineBytes: Int
+    /// Shared by every connection: the bytes of partial lines held.
+    private let budget: BufferBudget
+    /// Bytes of this connection's partial line taken from the budget.
+    private var heldBytes = 0
     /// True while skipping the rest of a line that was too long.
     private var discarding = false
     /// Bytes of the current partial line already searched for `\n` (not searched again).
     private var scanned = 0
 
-    init(maximumLineBytes: Int) {
+    init(maximumLineBytes: Int, budget: BufferBudget) {
         precondition(maximumLineBytes > 0)
         self.maximumLineBytes = maximumLineBytes
+        self.budget = budget
+    }
+
+    deinit { budget.giveBack(heldBytes) }
+
+    /// Keeps the budget's share of this connection equal to its partial line; false when the
+    /// line cannot grow (the budget is spent).
+    private func hold(_ bytes: Int) -> Bool {
+        if bytes > heldBytes {
+            guard budget.tryTake(bytes - heldBytes) else { return false }
+        } else {
+            budget.giveBack(heldBytes - bytes)
+        }
+        heldBytes = bytes
+        return true
     }
 
     func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
@@ -48,7 +70,13 @@ final class LineFramer: ByteToMessageDecoder {
             }
             buffer.moveReaderIndex(to: buffer.writerIndex)
             scanned = 0
+        } else if !hold(buffer.readableBytes) {
+            discarding = true
+            context.fireChannelRead(wrapInboundOut(.overBudget))
+            buffer.moveReaderIndex(to: buffer.writerIndex)
+            scanned = 0
         }
+        if buffer.readableBytes == 0 { _ = hold(0) }
         return .needMoreData
     }
 

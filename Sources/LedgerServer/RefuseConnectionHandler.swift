@@ -2,17 +2,17 @@ import CreditDomain
 import LedgerProtocol
 import NIOCore
 
-/// Answers a connection over the limit with `unavailable`, then closes it.
+/// Answers a connection refused admission with `unavailable` and why, then closes it.
 final class RefuseConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    let limit: Int
+    let message: String
 
-    init(limit: Int) { self.limit = limit }
+    init(message: String) { self.message = message }
 
     func channelActive(context: ChannelHandlerContext) {
-        let answer = failureAnswer(id: nil, error: LedgerError(.unavailable, "too many connections (limit \(limit)); retry later"))
+        let answer = failureAnswer(id: nil, error: LedgerError(.unavailable, message))
         var buffer = context.channel.allocator.buffer(capacity: answer.count)
         buffer.writeBytes(answer)
         context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }

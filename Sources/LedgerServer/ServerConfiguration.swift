@@ -10,6 +10,21 @@ public struct ServerConfiguration: Sendable {
     public var socketGroup: UInt32?
     /// Open connections at most; more are answered `unavailable` and closed.
     public var maximumConnections: Int = 1024
+    /// Connections one uid holds at most (the daemon's own uid excepted).
+    public var maximumConnectionsPerUid: Int = 128
+    /// Of `maximumConnections`, the last ones admit only callers with a writer or admin grant.
+    public var reservedConnections: Int = 64
+    /// Seconds a connection with nothing unanswered may send nothing before it is closed
+    /// (a subscription, which only receives, excepted).
+    public var idleTimeoutSeconds: Int64 = 300
+    /// Bytes of partial request lines and unsent answers all connections hold together at most.
+    public var maximumBufferedBytes: Int = 256 << 20
+
+    var connectionLimits: ConnectionTable.Limits {
+        ConnectionTable.Limits(
+            maximumConnections: maximumConnections, maximumConnectionsPerUid: maximumConnectionsPerUid,
+            reservedForWritersAndAdmins: min(reservedConnections, maximumConnections - 1))
+    }
     /// Bytes in one request line at most.
     public var maximumLineBytes: Int = Request.defaultMaximumLineBytes
     /// Requests one connection may have unanswered before the server stops reading from it.

@@ -20,6 +20,8 @@ enum ServerMetrics {
     }
 
     static let connections = Gauge(label: "creditledger_connections")
+    static let refusedConnections = Counter(label: "creditledger_connections_refused_total")
+    static let bufferedBytes = Gauge(label: "creditledger_buffered_bytes")
     static let storeBytes = Gauge(label: "creditledger_store_bytes")
     static let headSeq = Gauge(label: "creditledger_head_seq")
 }

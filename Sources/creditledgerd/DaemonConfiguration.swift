@@ -15,6 +15,10 @@ struct DaemonConfiguration {
     var schemaDirectory = SchemaCatalogue.defaultDirectory()
     var mapSizeBytes = LogStore.defaultMapSizeBytes
     var maximumConnections = 1024
+    var maximumConnectionsPerUid = 128
+    var reservedConnections = 64
+    var idleTimeoutSeconds = 300
+    var maximumBufferedBytes = 256 << 20
     var maximumLineBytes = 1 << 20
     var maximumPipelinedRequests = 1024
     var maximumQueuedAppends = 8192
@@ -60,6 +64,10 @@ struct DaemonConfiguration {
             case "schemaDirectory": schemaDirectory = try string()
             case "mapSizeBytes": mapSizeBytes = try integer()
             case "maximumConnections": maximumConnections = try integer()
+            case "maximumConnectionsPerUid": maximumConnectionsPerUid = try integer()
+            case "reservedConnections": reservedConnections = try integer()
+            case "idleTimeoutSeconds": idleTimeoutSeconds = try integer()
+            case "maximumBufferedBytes": maximumBufferedBytes = try integer()
             case "maximumLineBytes": maximumLineBytes = try integer()
             case "maximumPipelinedRequests": maximumPipelinedRequests = try integer()
             case "maximumQueuedAppends": maximumQueuedAppends = try integer()
@@ -136,6 +144,10 @@ struct DaemonConfiguration {
         configuration.socketMode = socketMode
         configuration.socketGroup = socketGroup
         configuration.maximumConnections = maximumConnections
+        configuration.maximumConnectionsPerUid = maximumConnectionsPerUid
+        configuration.reservedConnections = reservedConnections
+        configuration.idleTimeoutSeconds = Int64(idleTimeoutSeconds)
+        configuration.maximumBufferedBytes = maximumBufferedBytes
         configuration.maximumLineBytes = maximumLineBytes
         configuration.maximumPipelinedRequests = maximumPipelinedRequests
         return configuration

@@ -1,0 +1,104 @@
+import Foundation
+import LedgerJSON
+import LedgerProtocol
+import Testing
+
+/// Issue 11, item 4: no caller can starve the others — per-uid caps, capacity held back for
+/// writers and admins, an idle timeout and one bound on what all connections buffer.
+@Suite(.serialized) struct FairnessTests {
+    /// A process of `user` holding up to `count` connections; its report once they are open.
+    final class Holder {
+        let process = Process()
+        let input = Pipe()
+        let report: JSONValue
+
+        init(_ user: (uid: UInt32, gid: UInt32), socket: String, count: Int, directory: String) throws {
+            let output = directory + "/holder-\(user.uid).out"
+            FileManager.default.createFile(atPath: output, contents: nil)
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = [
+                "--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--", "/usr/bin/python3",
+                Daemon.repository.appendingPathComponent("Tests/Fixtures/hold-connections.py").path, socket, "\(count)",
+            ]
+            process.standardInput = input
+            process.standardOutput = FileHandle(forWritingAtPath: output)
+            process.standardError = process.standardOutput
+            try ChildProcess.run(process)
+            let deadline = Date().addingTimeInterval(60)
+            var line: String?
+            while Date() < deadline, line == nil {
+                // A whole first line (a read may catch it half-written).
+                let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+                line = text.contains("\n") ? text.split(separator: "\n").first.map(String.init) : nil
+                if line == nil { Thread.sleep(forTimeInterval: 0.05) }
+            }
+            let text = line ?? "(nothing within 60 s)"
+            report = (try? JSONParser.parse(Array(text.utf8))) ?? ["output": .string((try? String(contentsOfFile: output, encoding: .utf8)) ?? text)]
+        }
+
+        var admitted: Int64 { report["ok"]?.intValue ?? -1 }
+        var refusals: [String] { report["refused"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+
+        func close() {
+            try? input.fileHandleForWriting.close()
+            ChildProcess.wait(process)
+        }
+    }
+
+    @Test func perUidCapsAndReservedCapacityKeepWritersAndAdminsIn() throws {
+        let outsider = try AccessControlTests.systemUser("cl-test-public")
+        let other = try AccessControlTests.systemUser("cl-test-client")
+        let daemon = Daemon()
+        chmod(daemon.directory, 0o755)
+        try daemon.start(config: ["socketMode": "0666", "maximumConnections": 20, "reservedConnections": 5, "maximumConnectionsPerUid": 10])
+        // One uid gets 10 of its 15; another public uid fills up to the reserve (5 more).
+        let first = try Holder(outsider, socket: daemon.socketPath, count: 15, directory: daemon.directory)
+        defer { first.close() }
+        #expect(first.admitted == 10 && first.refusals.count == 5 && first.refusals.allSatisfy { $0.contains("holds 10 connections") }, "\(first.report)")
+        let second = try Holder(other, socket: daemon.socketPath, count: 8, directory: daemon.directory)
+        defer { second.close() }
+        #expect(second.admitted == 5 && second.refusals.allSatisfy { $0.contains("held for writers and admins") }, "\(second.report)")
+        // The admin (and writer) still gets in, over the public limit.
+        let admin = try daemon.client()
+        #expect(result(try admin.call(appendRequest([licenceEvent("still-served")]))) != nil)
+        #expect(result(try admin.call(["op": "stats"]))?["connections"] == 16)
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test func anIdleConnectionIsClosedAndASubscriberStays() throws {
+        let daemon = Daemon()
+        try daemon.start(config: ["idleTimeoutSeconds": 1])
+        let idle = try daemon.client()
+        #expect(result(try idle.call(["op": "ping"])) != nil)
+        let subscriber = try daemon.client()
+        try subscriber.send(Array(#"{"op":"subscribe","from":1,"purpose":"idle test"}"#.utf8) + [0x0A])
+        #expect(try subscriber.readLine().map { String(decoding: $0, as: UTF8.self) }?.contains("subscribed") == true)
+        Thread.sleep(forTimeInterval: 2.5)
+        #expect(try idle.readLine() == nil, "the idle connection is closed")
+        #expect(result(try daemon.client().call(appendRequest([licenceEvent("after-idle")]))) != nil)
+        let streamed = try #require(try subscriber.readLine())
+        #expect(String(decoding: streamed, as: UTF8.self).contains("after-idle"))
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test func partialLinesAreBoundTogether() throws {
+        let daemon = Daemon()
+        try daemon.start(config: ["maximumBufferedBytes": .int(3 << 20), "maximumLineBytes": .int(2 << 20)])
+        // 1.5 MB of one line without its end: held. Another 1.7 MB: over the shared bound.
+        let first = try daemon.client()
+        try first.send(Array(#"{"op":"ping","pad":""#.utf8) + [UInt8](repeating: 0x61, count: 1_500_000))
+        Thread.sleep(forTimeInterval: 0.3)
+        let second = try daemon.client()
+        try second.send(Array(#"{"op":"ping","pad":""#.utf8) + [UInt8](repeating: 0x61, count: 1_700_000))
+        let refused = try JSONParser.parse(try #require(try second.readLine()))
+        #expect(errorCode(refused) == "unavailable" && refused["error"]?["message"]?.stringValue?.contains("unread input") == true, "\(refused)")
+        // Its line is dropped to its end; the connection goes on.
+        try second.send(Array(#""}"#.utf8) + [0x0A])
+        #expect(result(try second.call(["op": "ping"])) != nil)
+        // The first finishes its line and is answered; new connections are served.
+        try first.send(Array(#""}"#.utf8) + [0x0A])
+        #expect(result(try JSONParser.parse(try #require(try first.readLine()))) != nil)
+        #expect(result(try daemon.client().call(["op": "ping"])) != nil)
+        #expect(daemon.terminate() == 0)
+    }
+}
