@@ -11,7 +11,21 @@ final class RefuseConnectionHandler: ChannelInboundHandler {
 
     init(message: String) { self.message = message }
 
+    private var answered = false
+
+    // Added once the caller is known, which may be after the channel became active.
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { refuse(context: context) }
+    }
+
     func channelActive(context: ChannelHandlerContext) {
+        refuse(context: context)
+        context.fireChannelActive()
+    }
+
+    private func refuse(context: ChannelHandlerContext) {
+        guard !answered else { return }
+        answered = true
         let answer = failureAnswer(id: nil, error: LedgerError(.unavailable, message))
         var buffer = context.channel.allocator.buffer(capacity: answer.count)
         buffer.writeBytes(answer)
