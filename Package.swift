@@ -82,7 +82,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "creditctl", dependencies: [
-            "LedgerStore", "LedgerProtocol", "LedgerJSON", "LedgerImport", "CreditDomain",
+            "LedgerStore", "LedgerProtocol", "LedgerJSON", "LedgerImport", "CreditDomain", "CreditLedger",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Load generator behind Tools/bench (not shipped).

@@ -49,7 +49,8 @@ public final class LedgerServer: Sendable {
         let claimed = try SocketPath.claim(configuration.socketPath)
         socketLock.withLockedValue { $0 = claimed }
         let operations = Operations(
-            ledger: ledger, connectionCount: { [self] in self.connectionCount }, today: today, logger: logger, metricsText: configuration.metricsText)
+            ledger: ledger, connectionCount: { [self] in self.connectionCount }, today: today, logger: logger, metricsText: configuration.metricsText,
+            checkpointFile: configuration.checkpointFile)
         let configuration = self.configuration
         let hub = self.hub
         let logger = self.logger

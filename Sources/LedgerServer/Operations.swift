@@ -27,6 +27,8 @@ struct Operations: Sendable {
     let today: @Sendable () -> CivilDate
     let logger: Logger
     let metricsText: (@Sendable () -> String)?
+    /// The checkpoint file, for `verify` with `checkpoints`.
+    let checkpointFile: String?
 
     /// Answers every op but `append` and `subscribe` (unknown ops with `unknown_op`).
     func answer(_ request: Request) -> [UInt8] {
@@ -303,8 +305,27 @@ struct Operations: Sendable {
             guard log.stringValue == "access" || log.stringValue == "events" else { throw LedgerError(.invalidField, "log must be events or access", field: "log") }
             if log.stringValue == "access" { return CanonicalJSON.encode(Self.encode(try ledger.verifyAccessLog())) }
         }
+        if let value = request["checkpoints"], !value.isNull {
+            guard let flag = value.boolValue else { throw LedgerError(.invalidField, "checkpoints must be true or false", field: "checkpoints") }
+            if flag { return CanonicalJSON.encode(try verifyCheckpoints()) }
+        }
         let report = try ledger.verify(from: UInt64(from), to: to.map { UInt64($0) })
         return CanonicalJSON.encode(Self.encode(report))
+    }
+
+    /// Both chains against the checkpoints published outside the store.
+    func verifyCheckpoints() throws -> JSONValue {
+        guard let path = checkpointFile else { throw LedgerError(.unavailable, "this daemon writes no checkpoints") }
+        let checkpoints: [Checkpoint]
+        do { checkpoints = try CheckpointFile.read(path) } catch { throw LedgerError(.internal, "\(error)") }
+        var members: [(String, JSONValue)] = [("checkpoints", .int(Int64(checkpoints.count))), ("file", .string(path))]
+        if let problem = try ledger.store.disagreement(with: checkpoints) {
+            members.insert(("ok", false), at: 0)
+            members.append(("problem", .string(problem)))
+        } else {
+            members.insert(("ok", true), at: 0)
+        }
+        return .object(members)
     }
 
     /// `rebuild`: with `verify` (the default), rebuilds every projection from the log in one

@@ -37,6 +37,8 @@ public struct ServerConfiguration: Sendable {
     public var metricsText: (@Sendable () -> String)?
     /// A loopback address for `GET /metrics` over HTTP (`nil`: only the `metrics` op).
     public var metricsHTTP: (host: String, port: Int)?
+    /// The file of the chains' heads published outside the store (`verify` with `checkpoints`).
+    public var checkpointFile: String?
     /// How long a drain (SIGTERM) waits for connections to finish, in seconds.
     public var drainTimeoutSeconds: Int64 = 10
 

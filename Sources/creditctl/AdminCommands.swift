@@ -3,6 +3,7 @@ import Foundation
 import LedgerJSON
 import LedgerProtocol
 import LedgerStore
+import CreditLedger
 
 /// Where an admin command reads from: the daemon, or a data dir opened read-only.
 struct SourceOptions: ParsableArguments {
@@ -76,10 +77,27 @@ struct Verify: ParsableCommand {
     @OptionGroup var source: SourceOptions
     @Option(name: .long) var from: Int64 = 1
     @Option(name: .long) var to: Int64?
+    @Option(name: .long, help: "With --data-dir: check both chains offline against this checkpoint file (the heads the daemon published outside the store).")
+    var checkpoints: String?
+    @Flag(name: .long, help: "Through the daemon: check both chains against the daemon's own checkpoint file.")
+    var ownCheckpoints = false
+
+    func validate() throws {
+        if checkpoints != nil && source.dataDir == nil {
+            throw ValidationError("--checkpoints FILE checks a data dir offline: add --data-dir DIR (or use --own-checkpoints through the daemon)")
+        }
+    }
 
     func run() throws {
         let result: JSONValue
-        if let dataDir = source.dataDir {
+        if let checkpoints, let dataDir = source.dataDir {
+            let store = try LogStore(directory: dataDir, readOnly: true)
+            let list = try CheckpointFile.read(checkpoints)
+            let problem = try store.disagreement(with: list)
+            result = .object([("ok", .bool(problem == nil)), ("checkpoints", .int(Int64(list.count))), ("file", .string(checkpoints))] + (problem.map { [("problem", .string($0))] } ?? []))
+        } else if ownCheckpoints {
+            result = try source.connection.call(try source.connection.connect(), ["op": "verify", "checkpoints": true])
+        } else if let dataDir = source.dataDir {
             let store = try LogStore(directory: dataDir, readOnly: true)
             let head = try store.head()
             var progress = Progress(label: "verified", total: Int(head.seq))

@@ -113,6 +113,20 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
                 Foundation.exit(Self.storageFailureExitCode)
             }
         }
+        // The store must agree with the heads it published before (truncated or rewritten: refused).
+        let checkpoints = CheckpointService(ledger: ledger, path: settings.checkpointPath, intervalSeconds: settings.checkpointIntervalSeconds, logger: logger)
+        do {
+            try PrivateFiles.directory((checkpoints.path as NSString).deletingLastPathComponent.isEmpty ? "." : (checkpoints.path as NSString).deletingLastPathComponent)
+            if let problem = try ledger.store.disagreement(with: try CheckpointFile.read(checkpoints.path)) {
+                logger.critical("start.checkpoint_mismatch", metadata: ["file": "\(checkpoints.path)", "problem": "\(problem)"])
+                throw Self.configurationError("the store in \(settings.dataDirectory) does not match \(checkpoints.path): \(problem). If a backup was restored on purpose, move that file aside (keep it for the audit)")
+            }
+            try checkpoints.writeIfChanged()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            throw Self.configurationError("checkpoints \(checkpoints.path): \(error)")
+        }
         let head = try ledger.store.head()
         logger.info("store.opened", metadata: ["data": "\(settings.dataDirectory)", "seq": "\(head.seq)"])
 
@@ -129,13 +143,21 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
             logger.info("ready", metadata: ["socket": "\(socketPath)", "pid": "\(getpid())"])
         }
         let group = ServiceGroup(
-            configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(
+                services: [
+                    .init(service: service),
+                    // Ends at the graceful shutdown; the drain goes on (its final checkpoint is written below).
+                    .init(service: checkpoints, successTerminationBehavior: .ignore),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch let failure as LedgerService.StartFailure {
             logger.critical("start.socket_unavailable", metadata: ["socket": "\(socketPath)", "error": "\(failure)"])
             throw Self.configurationError("cannot serve \(socketPath): \(failure)")
         }
+        // After the drain: the heads of the last commits, published.
+        do { try checkpoints.writeIfChanged() } catch { logger.error("checkpoint.failed", metadata: ["error": "\(error)"]) }
         SystemdNotify.stopping()
     }
 }

@@ -8,6 +8,10 @@ import Logging
 /// Everything the daemon reads at start: flags over the config file over the embedded default.
 struct DaemonConfiguration {
     var dataDirectory = "var/data"
+    /// The checkpoint file (config `checkpointFile`), in a directory of its own that is made private.
+    var checkpointFile: String?
+    /// Seconds between checkpoints while commits happen.
+    var checkpointIntervalSeconds = 10
     var socketPath = "var/ledger.sock"
     var socketMode: UInt16 = 0o660
     /// The group that may connect (config `socketGroup`: a name or a numeric gid).
@@ -49,6 +53,8 @@ struct DaemonConfiguration {
             }
             switch key {
             case "dataDirectory": dataDirectory = try string()
+            case "checkpointFile": checkpointFile = try string()
+            case "checkpointIntervalSeconds": checkpointIntervalSeconds = try integer()
             case "socketPath": socketPath = try string()
             case "socketMode":
                 guard let mode = UInt16(try string(), radix: 8), mode <= 0o777 else { throw Invalid(description: "config \(path): socketMode must be octal, e.g. \"0660\"") }
@@ -137,12 +143,20 @@ struct DaemonConfiguration {
         return policy
     }
 
+    /// The checkpoint file in use: configured, or `checkpoints/heads.jsonl` beside the data
+    /// directory (a directory of its own: it is made private).
+    var checkpointPath: String {
+        let parent = (dataDirectory as NSString).deletingLastPathComponent
+        return checkpointFile ?? (parent.isEmpty ? "." : parent) + "/checkpoints/heads.jsonl"
+    }
+
     var server: ServerConfiguration {
         var configuration = ServerConfiguration(socketPath: socketPath)
         configuration.access = access
         configuration.metricsHTTP = metricsHTTP
         configuration.socketMode = socketMode
         configuration.socketGroup = socketGroup
+        configuration.checkpointFile = checkpointPath
         configuration.maximumConnections = maximumConnections
         configuration.maximumConnectionsPerUid = maximumConnectionsPerUid
         configuration.reservedConnections = reservedConnections

@@ -48,6 +48,9 @@ struct DeploymentTests {
         #expect(Installation.ownership(installation.runtimeDirectory).mode == 0o755)
         let store = Installation.ownership(installation.stateDirectory)
         #expect(store.uid == installation.daemonUser.uid && store.mode == 0o700)
+        // The heads published outside the store, in the unit's LogsDirectory=.
+        let heads = Installation.ownership(installation.logsDirectory + "/heads.jsonl")
+        #expect(heads.uid == installation.daemonUser.uid && heads.mode == 0o600)
         // A member of the clients' group may connect; a user outside it may not.
         let client = try AccessControlTests.systemUser("cl-test-client")
         let member = try installation.creditctl(as: client, groups: "--groups=\(installation.clients)", ["ping"])
@@ -101,6 +104,7 @@ final class Installation {
     var logPath: String { root + "/daemon.log" }
     let runtimeDirectory: String
     let stateDirectory: String
+    let logsDirectory: String
     let socketPath: String
 
     init(extraConfig: [(String, JSONValue)] = []) throws {
@@ -108,11 +112,12 @@ final class Installation {
         clients = try Self.systemGroup("cl-test-clients")
         runtimeDirectory = root + "/run/" + (try Self.unitSetting("RuntimeDirectory"))
         stateDirectory = root + "/var/lib/" + (try Self.unitSetting("StateDirectory"))
+        logsDirectory = root + "/var/log/" + (try Self.unitSetting("LogsDirectory"))
         let example = try JSONParser.parse(Array(try Data(contentsOf: Daemon.repository.appendingPathComponent("Deploy/config.example.json"))))
         var members = try #require(example.objectValue)
         for index in members.indices {
             switch members[index].0 {
-            case "dataDirectory", "socketPath", "schemaDirectory": members[index].1 = .string(root + (members[index].1.stringValue ?? ""))
+            case "dataDirectory", "socketPath", "schemaDirectory", "checkpointFile": members[index].1 = .string(root + (members[index].1.stringValue ?? ""))
             case "socketGroup": members[index].1 = "cl-test-clients"
             case "access":
                 // root files as a writer too (the example's writers are a group): grants are independent.
@@ -144,9 +149,10 @@ final class Installation {
         guard FileManager.default.createFile(atPath: config, contents: Data(text)), chmod(config, 0o640) == 0, chown(config, 0, daemonUser.gid) == 0,
             FileManager.default.createFile(atPath: logPath, contents: nil)
         else { throw LineClient.Failure(description: "cannot write \(config)") }
-        // What systemd makes of RuntimeDirectory= and StateDirectory= before it starts the daemon.
+        // What systemd makes of RuntimeDirectory=, StateDirectory= and LogsDirectory= before it starts the daemon.
         try directory(runtimeDirectory, mode: try Self.unitMode("RuntimeDirectoryMode"), uid: daemonUser.uid, gid: daemonUser.gid)
         try directory(stateDirectory, mode: try Self.unitMode("StateDirectoryMode"), uid: daemonUser.uid, gid: daemonUser.gid)
+        try directory(logsDirectory, mode: try Self.unitMode("LogsDirectoryMode"), uid: daemonUser.uid, gid: daemonUser.gid)
     }
 
     /// Every daemon started, stopped at the end if a failed test left it running.
