@@ -8,11 +8,9 @@ import Foundation
 /// transaction at a time.
 public final class LogStore: Sendable {
     /// The format name kept in a new store. Format 2 keeps no content digest in the id
-    /// index (a re-submission is compared with the stored record itself).
+    /// index (a re-submission is compared with the stored record itself). Format 1 is no
+    /// longer opened: no deployed store uses it (issue 11).
     public static let formatName = "creditledger-log-2"
-    /// Older formats still opened, and kept in their own layout: 1 has a SHA-256 of the
-    /// content in each id entry.
-    static let legacyFormatNames = ["creditledger-log-1"]
     /// The default map size: the most the data file may grow to (sparse until used).
     public static let defaultMapSizeBytes = 64 << 30
 
@@ -50,12 +48,12 @@ public final class LogStore: Sendable {
             // What the file holds now is made durable once, so that readers may show it all.
             try environment.sync()
         }
-        var databases = LogDatabases(
+        let databases = LogDatabases(
             records: try environment.openDatabase("log.records", create: !readOnly),
             index: try environment.openDatabase("log.index", create: !readOnly),
             views: try Self.openOptional(environment, "log.views", readOnly: readOnly),
             access: try Self.openOptional(environment, "access.records", readOnly: readOnly))
-        databases.idEntriesHoldDigest = try Self.checkFormat(environment, databases, readOnly: readOnly) == "creditledger-log-1"
+        try Self.checkFormat(environment, databases, readOnly: readOnly)
         self.databases = databases
         if !readOnly {
             let heads = try read { try $0.chainHeads() }
@@ -73,13 +71,13 @@ public final class LogStore: Sendable {
     }
 
     /// The store's format (marking a new store with the current one).
-    private static func checkFormat(_ environment: LMDBEnvironment, _ databases: LogDatabases, readOnly: Bool) throws -> String {
+    private static func checkFormat(_ environment: LMDBEnvironment, _ databases: LogDatabases, readOnly: Bool) throws {
         let transaction = try LMDBTransaction(environment: environment, parent: nil, readOnly: readOnly)
         defer { transaction.abort() }
         let format = try transaction.get(databases.index, LogDatabases.Key.format).map { String(decoding: $0, as: UTF8.self) }
         switch format {
-        case let known? where known == formatName || legacyFormatNames.contains(known):
-            return known
+        case formatName?:
+            return
         case nil where !readOnly:
             // A new store, unless it already holds records (a store without a marker).
             guard try transaction.count(databases.records) == 0 else {
@@ -87,7 +85,6 @@ public final class LogStore: Sendable {
             }
             try transaction.put(databases.index, LogDatabases.Key.format, Array(formatName.utf8))
             try transaction.commit()
-            return formatName
         case nil:
             throw LogError.incompatibleFormat("no format marker: not a CreditLedger store")
         case let other?:

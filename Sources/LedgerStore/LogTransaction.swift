@@ -22,14 +22,11 @@ struct LogDatabases: Sendable {
     var headKey: [UInt8] = Key.head
     /// True for the event log (ids and streams indexed); false for the access log.
     var indexed = true
-    /// True in a format-1 store: id entries hold the SHA-256 of the content after the seq.
-    var idEntriesHoldDigest = false
 
     /// The same databases seen as the access chain.
     var accessChain: LogDatabases? {
         guard let access else { return nil }
         var chain = LogDatabases(records: access, index: index, views: nil, access: nil)
-        chain.idEntriesHoldDigest = idEntriesHoldDigest
         chain.headKey = Key.accessHead
         chain.indexed = false
         return chain
@@ -202,20 +199,14 @@ public final class LogTransaction {
 
     private func storedLookup(id: String) throws(LMDBError) -> IdEntry? {
         try transaction.withValue(databases.index, LogDatabases.Key.id(id)) { value in
-            guard databases.idEntriesHoldDigest else {
-                guard let value, value.count >= 8 else { return nil }
-                return IdEntry(seq: BigEndian.uint64(value[0..<8]), contentDigest: nil, tag: Array(value[8...]))
-            }
-            guard let value, value.count >= 40 else { return nil }
-            return IdEntry(seq: BigEndian.uint64(value[0..<8]), contentDigest: Array(value[8..<40]), tag: Array(value[40...]))
+            guard let value, value.count >= 8 else { return nil }
+            return IdEntry(seq: BigEndian.uint64(value[0..<8]), tag: Array(value[8...]))
         }
     }
 
     /// True when `content` (as given to ``append(id:stream:content:tag:)``) is what the id of
-    /// `entry` was stored with: by the digest kept in format-1 stores, else by comparing it
-    /// with the record's content.
+    /// `entry` was stored with, compared with the record's content.
     public func storedContent(of entry: IdEntry, equals content: [UInt8]) throws -> Bool {
-        if let digest = entry.contentDigest { return digest == Self.contentDigest(content) }
         guard let equal = try withRecordContent(seq: entry.seq, { _, stored in stored == content }) else {
             throw LogError.recordMissing(entry.seq)
         }
@@ -342,7 +333,7 @@ public final class LogTransaction {
         let seq = head.seq + 1
         if databases.indexed {
             // The id first: MDB_NOOVERWRITE refuses a stored id before anything is written.
-            let entry = BigEndian.bytes(seq) + (databases.idEntriesHoldDigest ? Self.contentDigest(content) : []) + tag
+            let entry = BigEndian.bytes(seq) + tag
             guard try transaction.put(databases.index, LogDatabases.Key.id(id), entry, noOverwrite: true) else { throw LogError.idExists(id) }
         }
         let recordedAt = max(recordedAtMilliseconds, head.recordedAtMilliseconds)
@@ -354,6 +345,11 @@ public final class LogTransaction {
         writeCount += 1
         let value = RecordLayout.compactValue(hash: hash, recordedAtMilliseconds: recordedAt, canonical: canonical, headerLength: headerLength)
         try transaction.put(databases.records, BigEndian.bytes(seq), value, append: true)
+        #if DEBUG
+            // Pair assertion at the store boundary: the record reads back as written, with its hash.
+            let readBack = try record(seq: seq)
+            assert(readBack?.canonical == canonical && readBack.map { Digest.sha256($0.canonical) } == hash, "record \(seq) does not read back as written")
+        #endif
         if databases.indexed {
             try transaction.put(databases.index, LogDatabases.Key.stream(stream) + BigEndian.bytes(seq), [])
         }
@@ -484,8 +480,6 @@ public final class LogTransaction {
         if !stopped, !seqs.isEmpty { _ = try body(String(decoding: current, as: UTF8.self), seqs) }
     }
 
-    /// The SHA-256 of content, as kept in the id index, for duplicate checks.
-    public static func contentDigest(_ content: [UInt8]) -> [UInt8] { Digest.sha256(content) }
 }
 
 /// The heads of a store's chains known to be on stable storage, by their head key: readers

@@ -120,12 +120,9 @@ public struct LogHead: Sendable, Equatable {
     }
 }
 
-/// Where an id was stored (and, in format-1 stores, the digest of its content).
+/// Where an id was stored.
 public struct IdEntry: Sendable, Equatable {
     public let seq: UInt64
-    /// SHA-256 of the appended content in format-1 stores; `nil` since (see
-    /// ``LogTransaction/storedContent(of:equals:)``).
-    public let contentDigest: [UInt8]?
     /// The bytes given as `tag` when it was appended.
     public let tag: [UInt8]
 }

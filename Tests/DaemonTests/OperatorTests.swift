@@ -70,6 +70,19 @@ import Testing
         }
     }
 
+    /// When systemd connects stderr to the journal (JOURNAL_STREAM names it), each line carries
+    /// its syslog priority, so a critical line is not filed as "info".
+    @Test func logLinesCarryJournalPrioritiesWhenStderrIsTheJournal() throws {
+        let daemon = Daemon()
+        let output = daemon.directory + "/journal.txt"
+        #expect(FileManager.default.createFile(atPath: output, contents: nil))
+        let script = #"exec 2>>"$1" 1>&2; JOURNAL_STREAM=$(stat -c %d:%i "$1") exec "$2" --data-dir "$3" --socket "$4" --schemas /nowhere"#
+        let run = try AccessControlTests.run("/bin/sh", ["-c", script, "sh", output, Daemon.binary("creditledgerd"), daemon.dataDirectory, daemon.socketPath])
+        #expect(run.status == 78)
+        let lines = ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("<2>critical start.schemas_invalid") }, "\(lines)")
+    }
+
     @Test func bothBinariesPrintTheirVersion() throws {
         for binary in ["creditledgerd", "creditctl"] {
             let run = try AccessControlTests.run(Daemon.binary(binary), ["--version"])

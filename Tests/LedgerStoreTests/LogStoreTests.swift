@@ -161,46 +161,22 @@ func content(_ n: Int) -> [UInt8] { Array(#"{"n":\#(n),"text":"事件 \#(n)"}"#.
         #expect(try store.read { try $0.records(from: 4, limit: 1) } == [appended[3]], "a scan from the middle finds the previous hash")
     }
 
-    @Test func readsAndExtendsAFormatOneStore() throws {
+    @Test func refusesAFormatOneStoreByName() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }
-        var appended: [StoredRecord] = []
         do {
             let store = try LogStore(directory: directory.path, mapSizeBytes: 64 << 20)
-            let writer = GroupCommitWriter(store: store, logger: logger)
-            appended = try (1...4).map { n in try commit(writer) { try $0.append(id: "id-\(n)", stream: "s", content: content(n)) } }
-            writer.shutdown()
-            // Rewrite it as the first format kept it: whole records, digests in id entries.
             let transaction = try store.beginWrite(parent: nil)
             try transaction.put(store.databases.index, LogDatabases.Key.format, Array("creditledger-log-1".utf8))
-            for (n, record) in zip(1..., appended) {
-                try transaction.put(store.databases.records, BigEndian.bytes(record.seq), record.hash + record.canonical)
-                let tag = try transaction.get(store.databases.index, LogDatabases.Key.id("id-\(n)"))![8...]
-                try transaction.put(store.databases.index, LogDatabases.Key.id("id-\(n)"), BigEndian.bytes(record.seq) + Digest.sha256(content(n)) + tag)
-            }
             try transaction.commit()
+            store.releaseWriterLock()
         }
-        let store = try LogStore(directory: directory.path, mapSizeBytes: 64 << 20)
-        #expect(store.databases.idEntriesHoldDigest)
-        #expect(try store.read { try $0.records(from: 1, limit: 10) } == appended)
-        let entry = try #require(try store.read { try $0.lookup(id: "id-2") })
-        #expect(entry.contentDigest == Digest.sha256(content(2)))
-        #expect(try store.read { try $0.storedContent(of: entry, equals: content(2)) })
-        #expect(try !store.read { try $0.storedContent(of: entry, equals: content(3)) })
-        // New appends: compact records after whole ones, id entries still with digests.
-        let writer = GroupCommitWriter(store: store, logger: logger)
-        defer { writer.shutdown() }
-        for n in 5...6 { _ = try commit(writer) { try $0.append(id: "id-\(n)", stream: "s", content: content(n)) } }
-        #expect(try store.read { try $0.lookup(id: "id-6")?.contentDigest } == Digest.sha256(content(6)))
-        for n in [2, 6] {  // a whole record and a compact one
-            let stored = try store.read { log in try log.withRecordContent(seq: UInt64(n)) { milliseconds, bytes in (milliseconds, bytes) } }
-            #expect(stored?.1 == content(n))
-            let header = try #require(try store.read { try $0.record(seq: UInt64(n))?.header })
-            #expect(stored?.0 == Timestamp.parse(header.recordedAt))
+        #expect(throws: LogError.self) { try LogStore(directory: directory.path, mapSizeBytes: 64 << 20) }
+        do {
+            _ = try LogStore(directory: directory.path, mapSizeBytes: 64 << 20)
+        } catch {
+            #expect("\(error)".contains("creditledger-log-1"), "\(error)")
         }
-        #expect(try store.read { try $0.withRecordContent(seq: 99) { _, _ in true } } == nil)
-        #expect(try store.verify().ok)
-        #expect(try store.verify().checked == 6)
     }
 
     @Test func actionsAfterCommitRunOnlyForCommittedTransactions() throws {
@@ -238,7 +214,6 @@ func content(_ n: Int) -> [UInt8] { Array(#"{"n":\#(n),"text":"事件 \#(n)"}"#.
         defer { writer.shutdown() }
         _ = try commit(writer) { try $0.append(id: "a", stream: "s", content: content(1)) }
         let entry = try #require(try store.read { try $0.lookup(id: "a") })
-        #expect(entry.contentDigest == nil, "format 2 keeps no digest")
         #expect(try store.read { try $0.storedContent(of: entry, equals: content(1)) })
         #expect(try !store.read { try $0.storedContent(of: entry, equals: content(2)) })
     }
