@@ -64,7 +64,9 @@ enum LedgerFuzz {
             require(facts.maximumMembers <= JSONParser.maximumMembersPerObject, "JSONParser accepted \(facts.maximumMembers) members in one object")
             checkParsedValue(value, depth: 0)
             checkCanonicalRoundTrip(value)
+            checkMemberLimit(input, facts: facts, unlimited: .success(value))
         } catch {
+            if case let .accepted(facts) = reference { checkMemberLimit(input, facts: facts, unlimited: .failure(error)) }
             require((0...input.count).contains(error.offset), "error offset \(error.offset) outside 0...\(input.count): \(error)")
             guard case let .accepted(facts) = reference else { return }
             // A JSON text is refused only for the parser's own limits.
@@ -74,6 +76,28 @@ enum LedgerFuzz {
             case .tooManyMembers: require(facts.maximumMembers > JSONParser.maximumMembersPerObject, "tooManyMembers with \(facts.maximumMembers)")
             case .duplicateKey: require(input[error.offset] == UInt8(ascii: "\""), "duplicateKey not at a key: \(error)")
             default: require(false, "JSONParser refused a JSON text (\(error)): \(show(input))")
+            }
+        }
+    }
+
+    /// A small member limit, which fuzz inputs can reach (the default's 4096 members do not
+    /// fit in one): refused for it exactly when an object has more, and otherwise the same
+    /// outcome as without it.
+    static let smallMemberLimit = 8
+
+    static func checkMemberLimit(_ input: [UInt8], facts: ReferenceJSON.Facts, unlimited: Result<JSONValue, JSONParseError>) {
+        do {
+            let value = try JSONParser.parse(input, maximumMembers: smallMemberLimit)
+            require(facts.maximumMembers <= smallMemberLimit, "\(facts.maximumMembers) members accepted with a limit of \(smallMemberLimit)")
+            guard case let .success(other) = unlimited else { return require(false, "accepted only with a member limit") }
+            require(CanonicalJSON.encode(value) == CanonicalJSON.encode(other), "a member limit changed the value")
+        } catch {
+            if error.reason == .tooManyMembers {
+                require(facts.maximumMembers > smallMemberLimit, "tooManyMembers with \(facts.maximumMembers) ≤ \(smallMemberLimit) members")
+                if case let .failure(other) = unlimited { require(error.offset <= other.offset, "the member limit found after \(other)") }
+            } else {
+                guard case let .failure(other) = unlimited else { return require(false, "refused only with a member limit: \(error)") }
+                require(error == other, "another error with a member limit: \(error), not \(other)")
             }
         }
     }
