@@ -218,6 +218,7 @@ enum LedgerFuzz {
                     let code = try EntityCode(validating: entity)
                     checkEntity(code)
                 } catch {
+                    if verbose { print("expectedVersion.\(entity): refused: \(error)") }
                     let prefixed = error.prefixed("expectedVersion.\(entity)")
                     require(error.code == .invalidEntity, "expectedVersion key refused with \(error.code)")
                     checkErrorAnswer(id: request.id, error: prefixed)
@@ -251,6 +252,10 @@ enum LedgerFuzz {
         require(event.refs.count <= event.kind.refRule.maximum && event.refs.count >= event.kind.refRule.minimum, "refs count")
         require(Set(event.refs).count == event.refs.count, "repeated refs accepted")
         checkEntity(event.entity)
+        if let code = event.source["authorityCode"] {
+            let text = code.stringValue ?? ""
+            require((try? EntityCode(validating: text))?.code == text, "authorityCode \(text) stored out of normal form")
+        }
 
         // The stored content: canonical, parses back to the normal form, reads back as the
         // same event, and validates again to the same content (a resubmission of the stored
@@ -277,6 +282,29 @@ enum LedgerFuzz {
         } catch {
             require(false, "the normal form of an accepted event is refused (\(error)): \(show(content))")
         }
+        do {
+            let (lowered, loweredWarnings) = try envelope.validate(lowercasingCodes(value))
+            require(lowered.canonicalContent() == content, "lower-case codes give other content: \(show(lowered.canonicalContent()))")
+            require(loweredWarnings == warnings, "lower-case codes give other warnings")
+        } catch {
+            require(false, "the event is refused with its codes in lower case (\(error)): \(show(content))")
+        }
+    }
+
+    /// `event` with its entity and authority codes in lower case (codes are case-insensitive).
+    static func lowercasingCodes(_ event: JSONValue) -> JSONValue {
+        guard case let .object(members) = event else { return event }
+        return .object(members.map { name, value in
+            switch (name, value) {
+            case let ("entity", .string(code)): return (name, .string(code.lowercased()))
+            case let ("source", .object(source)):
+                return (name, .object(source.map { key, member in
+                    guard key == "authorityCode", let code = member.stringValue else { return (key, member) }
+                    return (key, .string(code.lowercased()))
+                }))
+            default: return (name, value)
+            }
+        })
     }
 
     /// A valid code is upper case, 18 ASCII characters, and validates to itself.
