@@ -93,6 +93,10 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
 
+        // libFuzzer target over request parsing and event validation (Tools/fuzz builds it with
+        // -sanitize=fuzzer; an ordinary build replays the inputs named on its command line).
+        .executableTarget(name: "ledger-fuzz", dependencies: ["LedgerJSON", "LedgerProtocol", "CreditDomain"]),
+
         // Helpers shared by the test targets (not part of the product).
         .target(name: "TestSupport"),
 
