@@ -8,6 +8,10 @@ final class BufferBudget: Sendable {
     /// The bytes held at most.
     let limitBytes: Int
     private let usedBytes = Atomic<Int>(0)
+    /// Recorded reads computed at once, over all connections: what a burst of requests can
+    /// add before their answers are counted here.
+    static let maximumConcurrentReads = 16
+    private let readsComputing = Atomic<Int>(0)
 
     init(limitBytes: Int) {
         precondition(limitBytes > 0)
@@ -16,6 +20,10 @@ final class BufferBudget: Sendable {
 
     /// Bytes held now.
     var used: Int { usedBytes.load(ordering: .relaxed) }
+
+    /// Past this, not even a connection that holds nothing computes a new answer: the budget
+    /// and a quarter more.
+    var ceilingBytes: Int { limitBytes + limitBytes / 4 }
 
     /// True while more may be taken.
     var hasRoom: Bool { used < limitBytes }
@@ -37,6 +45,22 @@ final class BufferBudget: Sendable {
     func take(_ bytes: Int) {
         precondition(bytes >= 0)
         usedBytes.add(bytes, ordering: .relaxed)
+    }
+
+    /// Takes one of the ``maximumConcurrentReads`` read slots; false when all are taken.
+    func tryStartRead() -> Bool {
+        let after = readsComputing.add(1, ordering: .relaxed).newValue
+        guard after <= Self.maximumConcurrentReads else {
+            readsComputing.subtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    /// Gives back a read slot once the read's answer is counted (or was not computed).
+    func finishRead() {
+        let after = readsComputing.subtract(1, ordering: .relaxed).newValue
+        assert(after >= 0, "more reads finished than started")
     }
 
     /// Gives back bytes taken before.

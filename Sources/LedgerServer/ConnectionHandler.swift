@@ -31,11 +31,15 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Who is on the other end, and with which role.
     private let caller: Caller
     private let maximumPipelinedRequests: Int
+    /// Seconds a connection may hold unread answers, none of them taken, while the budget is spent.
+    private let stalledReaderSeconds: Int64
     /// Shared by every connection: answers held (in slots or being written) take from it, and
     /// no new read is computed while it is spent.
     private let budget: BufferBudget
     /// True while a retry is scheduled for work held back by a spent budget.
     private var retryScheduled = false
+    /// Bytes of this connection's answers held (in slots or not yet taken by the socket).
+    private var heldBytes = 0
     private let logger: Logger
     /// Unanswered requests in arrival order; `slots[i]` has number `firstSlotNumber + i`.
     private var slots: [Slot] = []
@@ -69,10 +73,16 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Records one subscription pump writes before yielding the event loop.
     static let subscriptionChunk = 256
+    /// Ops whose answers are small and quick: served even while the budget is spent.
+    static let smallAnswerOps: Set<String> = ["ping", "check", "stats", "metrics"]
     /// How long work held back by a spent budget waits before it looks again.
     static let budgetRetryMilliseconds: Int64 = 10
 
-    init(operations: Operations, hub: SubscriptionHub, caller: Caller, maximumPipelinedRequests: Int, budget: BufferBudget, logger: Logger) {
+    init(
+        operations: Operations, hub: SubscriptionHub, caller: Caller, maximumPipelinedRequests: Int, stalledReaderSeconds: Int64, budget: BufferBudget,
+        logger: Logger
+    ) {
+        self.stalledReaderSeconds = stalledReaderSeconds
         self.operations = operations
         self.hub = hub
         self.caller = caller
@@ -94,7 +104,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         hub.remove(ObjectIdentifier(self))
         // Answers never sent give their bytes back.
-        for slot in slots[slotsHead...] { if case let .answered(answer) = slot { budget.giveBack(answer.count) } }
+        for slot in slots[slotsHead...] { if case let .answered(answer) = slot { release(answer.count) } }
         slots.removeAll()
         slotsHead = 0
         self.context = nil
@@ -155,7 +165,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         if pendingCount == 0 {
             write(answer, context: context)
         } else {
-            budget.take(answer.count)
+            hold(answer.count)
             slots.append(.answered(answer))
         }
     }
@@ -181,7 +191,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 slots.append(.waiting(request))
                 waitingCount += 1
             }
-        } else if pendingCount == 0 && context.channel.isWritable && budget.hasRoom {
+        } else if pendingCount == 0 && context.channel.isWritable && (Self.smallAnswerOps.contains(request.op) || mayCompute) {
             execute(request, context: context)
         } else {
             slots.append(.waiting(request))
@@ -194,8 +204,50 @@ final class ConnectionHandler: ChannelInboundHandler {
         write(operations.answer(request), context: context)
     }
 
+    /// True, with one of the daemon's read slots taken, when a recorded read may start now.
     private func mayStartRead(context: ChannelHandlerContext) -> Bool {
-        context.channel.isWritable && readsInFlight < Self.maximumReadsInFlight && budget.hasRoom
+        // Held back by this connection alone: its own answers or writability wake it.
+        guard context.channel.isWritable, readsInFlight < Self.maximumReadsInFlight else { return false }
+        // Held back by the daemon's bounds: nothing of this connection's wakes it, so look again.
+        guard mayCompute, budget.tryStartRead() else {
+            retryWhenBudgetFrees(context: context)
+            return false
+        }
+        return true
+    }
+
+    /// While the shared budget is spent, only connections holding none of it compute (a client
+    /// that reads its answers is served, those that leave theirs unread wait), and past the
+    /// budget's ceiling none does; a connection that holds answers it has not read for
+    /// `stalledReaderSeconds` while the budget is spent is closed.
+    private var mayCompute: Bool {
+        if heldBytes == 0 { return budget.used < budget.ceilingBytes }
+        if budget.hasRoom { return true }
+        evictIfStalled()
+        return false
+    }
+
+    /// When this connection's answers last left (or it started holding some).
+    private var lastProgress = NIODeadline.now()
+
+    private func evictIfStalled() {
+        guard heldBytes > 0, !closing, let context, NIODeadline.now() - lastProgress > .seconds(stalledReaderSeconds) else { return }
+        logger.warning("connection.stalled_reader_closed", metadata: ["uid": "\(caller.uid)", "held.bytes": "\(heldBytes)"])
+        closing = true
+        context.close(promise: nil)
+    }
+
+    private func hold(_ bytes: Int) {
+        if heldBytes == 0 { lastProgress = .now() }
+        heldBytes += bytes
+        budget.take(bytes)
+    }
+
+    private func release(_ bytes: Int) {
+        lastProgress = .now()
+        heldBytes -= bytes
+        assert(heldBytes >= 0, "a connection gave back more than it held")
+        budget.giveBack(bytes)
     }
 
     /// Sends an append (or a recorded read) to the writer; its answer fills slot `index` (a new slot when nil).
@@ -222,6 +274,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// A subscription's access record is durable (or failed: `refusal` is the answer).
     private func subscriptionRecorded(slotNumber: Int, request: Request, refusal: [UInt8]?) {
         readsInFlight -= 1
+        budget.finishRead()
         guard let context else { return }
         let index = slotsHead + (slotNumber - firstSlotNumber)
         guard index >= slotsHead, index < slots.count, case .appending = slots[index] else {
@@ -234,14 +287,17 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     private func appendAnswered(slotNumber: Int, answer: [UInt8], isRead: Bool) {
-        if isRead { readsInFlight -= 1 }
+        if isRead {
+            readsInFlight -= 1
+            budget.finishRead()
+        }
         guard let context else { return }
         let index = slotsHead + (slotNumber - firstSlotNumber)
         guard index >= slotsHead, index < slots.count, case .appending = slots[index] else {
             assertionFailure("answer for an unknown slot")
             return
         }
-        budget.take(answer.count)
+        hold(answer.count)
         slots[index] = .answered(answer)
         drainSlots(context: context)
         context.flush()
@@ -252,7 +308,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         while slotsHead < slots.count {
             switch slots[slotsHead] {
             case let .answered(answer):
-                budget.giveBack(answer.count)
+                release(answer.count)
                 write(answer, context: context)
                 popSlot()
             case .appending:
@@ -270,7 +326,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 // Answers are not leaving, or the daemon holds all it may: keep the request
                 // until they do (bounded memory).
                 guard context.channel.isWritable else { return }
-                guard budget.hasRoom else {
+                guard Self.smallAnswerOps.contains(request.op) || mayCompute else {
                     retryWhenBudgetFrees(context: context)
                     return
                 }
@@ -293,10 +349,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             case .appending, .answered, .subscribing:
                 index += 1
             case let .waiting(request) where writes(request):
-                if request.op != "append" && !mayStartRead(context: context) {
-                    if !budget.hasRoom { retryWhenBudgetFrees(context: context) }
-                    break scan
-                }
+                if request.op != "append" && !mayStartRead(context: context) { break scan }
                 waitingCount -= 1
                 startAppend(request, at: index, context: context)
                 index += 1
@@ -324,9 +377,9 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Pauses or resumes reading from the client (never while draining).
     private func updateReading(context: ChannelHandlerContext) {
-        let shouldPause = pendingCount >= maximumPipelinedRequests || !context.channel.isWritable || !budget.hasRoom
-        let shouldResume = pendingCount < maximumPipelinedRequests / 2 && context.channel.isWritable && budget.hasRoom
-        if shouldPause, !context.channel.isWritable || !budget.hasRoom { retryWhenBudgetFrees(context: context) }
+        let shouldPause = pendingCount >= maximumPipelinedRequests || !context.channel.isWritable || !mayCompute
+        let shouldResume = pendingCount < maximumPipelinedRequests / 2 && context.channel.isWritable && mayCompute
+        if shouldPause, !mayCompute { retryWhenBudgetFrees(context: context) }
         if shouldPause, !readingPaused {
             readingPaused = true
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
@@ -352,11 +405,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func write(_ answer: [UInt8], context: ChannelHandlerContext) {
         var buffer = context.channel.allocator.buffer(capacity: answer.count)
         buffer.writeBytes(answer)
-        budget.take(answer.count)
+        hold(answer.count)
         let written = context.eventLoop.makePromise(of: Void.self)
-        let budget = self.budget
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let count = answer.count
-        written.futureResult.whenComplete { _ in budget.giveBack(count) }
+        written.futureResult.whenComplete { _ in loopBound.value.release(count) }
         context.write(wrapOutboundOut(buffer), promise: written)
     }
 

@@ -89,7 +89,7 @@ public final class LedgerServer: Sendable {
                         LineFramer(maximumLineBytes: configuration.maximumLineBytes, budget: budget)))
                     try channel.pipeline.syncOperations.addHandler(ConnectionHandler(
                         operations: operations, hub: hub, caller: caller, maximumPipelinedRequests: configuration.maximumPipelinedRequests,
-                        budget: budget, logger: logger))
+                        stalledReaderSeconds: configuration.stalledReaderSeconds, budget: budget, logger: logger))
                 }
             }
             .bind(unixDomainSocketPath: configuration.socketPath)

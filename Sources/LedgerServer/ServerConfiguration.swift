@@ -17,6 +17,9 @@ public struct ServerConfiguration: Sendable {
     /// Seconds a connection with nothing unanswered may send nothing before it is closed
     /// (a subscription, which only receives, excepted).
     public var idleTimeoutSeconds: Int64 = 300
+    /// Seconds a connection may hold answers it does not read while that budget is spent
+    /// before it is closed (its bytes go back to the others).
+    public var stalledReaderSeconds: Int64 = 10
     /// Bytes of partial request lines and unsent answers all connections hold together at most.
     public var maximumBufferedBytes: Int = 256 << 20
 

@@ -23,6 +23,7 @@ struct DaemonConfiguration {
     var reservedConnections = 64
     var idleTimeoutSeconds = 300
     var maximumBufferedBytes = 256 << 20
+    var stalledReaderSeconds = 10
     var maximumLineBytes = 1 << 20
     var maximumPipelinedRequests = 1024
     var maximumQueuedAppends = 8192
@@ -74,6 +75,7 @@ struct DaemonConfiguration {
             case "reservedConnections": reservedConnections = try integer()
             case "idleTimeoutSeconds": idleTimeoutSeconds = try integer()
             case "maximumBufferedBytes": maximumBufferedBytes = try integer()
+            case "stalledReaderSeconds": stalledReaderSeconds = try integer()
             case "maximumLineBytes": maximumLineBytes = try integer()
             case "maximumPipelinedRequests": maximumPipelinedRequests = try integer()
             case "maximumQueuedAppends": maximumQueuedAppends = try integer()
@@ -162,6 +164,7 @@ struct DaemonConfiguration {
         configuration.reservedConnections = reservedConnections
         configuration.idleTimeoutSeconds = Int64(idleTimeoutSeconds)
         configuration.maximumBufferedBytes = maximumBufferedBytes
+        configuration.stalledReaderSeconds = Int64(stalledReaderSeconds)
         configuration.maximumLineBytes = maximumLineBytes
         configuration.maximumPipelinedRequests = maximumPipelinedRequests
         return configuration

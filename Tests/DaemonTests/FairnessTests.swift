@@ -101,4 +101,32 @@ import Testing
         #expect(result(try daemon.client().call(["op": "ping"])) != nil)
         #expect(daemon.terminate() == 0)
     }
+
+    /// Slow readers together hold about the shared budget, not what they asked for; a client
+    /// that reads its answers is served meanwhile.
+    @Test func slowReadersTogetherStayWithinTheBudget() throws {
+        let daemon = Daemon()
+        try daemon.start(config: ["maximumBufferedBytes": .int(8 << 20), "stalledReaderSeconds": 1])
+        let writer = try daemon.client()
+        for batch in 0..<2 {
+            #expect(result(try writer.call(appendRequest((0..<500).map { licenceEvent("s-\(batch)-\($0)") }))) != nil)
+        }
+        // 40 connections × 20 reads of ~0.5 MB: 400 MB asked for, never read.
+        let request = Array(#"{"op":"read","limit":1000,"purpose":"slow reader"}"#.utf8) + [0x0A]
+        var slow: [LineClient] = []
+        for _ in 0..<40 {
+            let client = try daemon.client()
+            try client.send(Array((0..<20).map { _ in request }.joined()))
+            slow.append(client)
+        }
+        Thread.sleep(forTimeInterval: 3)
+        let good = try daemon.client()
+        let display = try good.call(["op": "display", "entity": .string(orgA), "at": "2024-06-01", "limit": 10])
+        #expect(result(display) != nil, "a reading client is served: \(CanonicalJSON.string(display).prefix(300))")
+        #expect(result(try good.call(["op": "read", "limit": 10, "purpose": "good reader"])) != nil)
+        let residentMegabytes = try SlowReaderTests.residentMegabytes(pid: daemon.process!.processIdentifier)
+        #expect(residentMegabytes < 200, "daemon RSS \(residentMegabytes) MB with 400 MB of answers asked for and unread")
+        slow.removeAll()
+        #expect(daemon.terminate() == 0)
+    }
 }
