@@ -10,7 +10,7 @@ final class BufferBudget: Sendable {
     private let usedBytes = Atomic<Int>(0)
     /// Recorded reads computed at once, over all connections: what a burst of requests can
     /// add before their answers are counted here.
-    static let maximumConcurrentReads = 16
+    static let maximumConcurrentReads = 32
     private let readsComputing = Atomic<Int>(0)
 
     init(limitBytes: Int) {

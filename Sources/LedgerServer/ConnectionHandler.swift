@@ -262,31 +262,20 @@ final class ConnectionHandler: ChannelInboundHandler {
         if request.op == "subscribe" {
             // One access record for the whole stream, durable before the first line leaves.
             operations.recordAccess(request, caller: caller) { refusal in
-                eventLoop.execute { loopBound.value.subscriptionRecorded(slotNumber: number, request: request, refusal: refusal) }
+                eventLoop.execute {
+                    loopBound.value.completed(slotNumber: number, with: refusal.map { .answered($0) } ?? .subscribing(request), isRead: true)
+                }
             }
             return
         }
         operations.submit(request, caller: caller) { answer in
-            eventLoop.execute { loopBound.value.appendAnswered(slotNumber: number, answer: answer, isRead: isRead) }
+            eventLoop.execute { loopBound.value.completed(slotNumber: number, with: .answered(answer), isRead: isRead) }
         }
     }
 
-    /// A subscription's access record is durable (or failed: `refusal` is the answer).
-    private func subscriptionRecorded(slotNumber: Int, request: Request, refusal: [UInt8]?) {
-        readsInFlight -= 1
-        budget.finishRead()
-        guard let context else { return }
-        let index = slotsHead + (slotNumber - firstSlotNumber)
-        guard index >= slotsHead, index < slots.count, case .appending = slots[index] else {
-            assertionFailure("a subscription for an unknown slot")
-            return
-        }
-        slots[index] = refusal.map { .answered($0) } ?? .subscribing(request)
-        drainSlots(context: context)
-        context.flush()
-    }
-
-    private func appendAnswered(slotNumber: Int, answer: [UInt8], isRead: Bool) {
+    /// A request answered after its commit is done: its slot becomes `slot` (its answer, or a
+    /// subscription ready to stream), and what is answered at the front leaves.
+    private func completed(slotNumber: Int, with slot: Slot, isRead: Bool) {
         if isRead {
             readsInFlight -= 1
             budget.finishRead()
@@ -294,11 +283,11 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard let context else { return }
         let index = slotsHead + (slotNumber - firstSlotNumber)
         guard index >= slotsHead, index < slots.count, case .appending = slots[index] else {
-            assertionFailure("answer for an unknown slot")
+            assertionFailure("a completion for an unknown slot")
             return
         }
-        hold(answer.count)
-        slots[index] = .answered(answer)
+        if case let .answered(answer) = slot { hold(answer.count) }
+        slots[index] = slot
         drainSlots(context: context)
         context.flush()
     }

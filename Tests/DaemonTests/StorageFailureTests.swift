@@ -29,6 +29,14 @@ import Testing
         if let next = try? daemon.client().call(appendRequest([licenceEvent("after")])) {
             #expect(errorCode(next) == "unavailable", "\(CanonicalJSON.string(next))")
         }
+        // A subscription's access record cannot be made durable: it streams nothing.
+        if let subscriber = try? daemon.client(), (try? subscriber.send(Array(#"{"op":"subscribe","from":1,"purpose":"after the failure"}"#.utf8) + [0x0A])) != nil,
+            let line = try? subscriber.readLine()
+        {
+            let answer = try JSONParser.parse(line)
+            #expect(errorCode(answer) == "unavailable", "\(CanonicalJSON.string(answer))")
+            #expect((try? subscriber.readLine()) ?? nil == nil, "no event follows")
+        }
         let status = daemon.waitForExit()
         #expect(status == 74, "exit status \(status): \(daemon.log())")
         #expect(daemon.log().contains("store.failed") && daemon.log().contains("critical"), "\(daemon.log())")
