@@ -18,6 +18,7 @@ struct AccessControlTests {
         return (entry.pointee.pw_uid, entry.pointee.pw_gid)
     }
 
+    /// Makes (once) a system group and returns its gid.
     static func systemGroup(_ name: String) throws -> UInt32 {
         if getgrnam(name) == nil {
             let result = try run("/usr/sbin/groupadd", ["--system", name])

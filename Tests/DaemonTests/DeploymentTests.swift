@@ -109,7 +109,7 @@ final class Installation {
 
     init(extraConfig: [(String, JSONValue)] = []) throws {
         daemonUser = try AccessControlTests.systemUser("cl-test-ledger")
-        clients = try Self.systemGroup("cl-test-clients")
+        clients = try AccessControlTests.systemGroup("cl-test-clients")
         runtimeDirectory = root + "/run/" + (try Self.unitSetting("RuntimeDirectory"))
         stateDirectory = root + "/var/lib/" + (try Self.unitSetting("StateDirectory"))
         logsDirectory = root + "/var/log/" + (try Self.unitSetting("LogsDirectory"))
@@ -181,16 +181,6 @@ final class Installation {
 
     static func unitMode(_ key: String) throws -> mode_t {
         try #require(mode_t(try unitSetting(key), radix: 8))
-    }
-
-    /// Makes (once) a system group and returns its gid.
-    static func systemGroup(_ name: String) throws -> gid_t {
-        if getgrnam(name) == nil {
-            let result = try AccessControlTests.run("/usr/sbin/groupadd", ["--system", name])
-            #expect(result.status == 0 || getgrnam(name) != nil, "groupadd: \(result.output)")
-        }
-        guard let entry = getgrnam(name) else { throw LineClient.Failure(description: "no group \(name)") }
-        return entry.pointee.gr_gid
     }
 
     static func ownership(_ path: String) -> (uid: uid_t, gid: gid_t, mode: mode_t) {

@@ -31,6 +31,26 @@ import Testing
         daemon.terminate()
     }
 
+    /// A user who may connect (in the socket's group) still cannot read the store's files:
+    /// the socket's group is not the store's owner (issue 11's first attack, as a real uid).
+    @Test func aSocketClientCannotReadTheStore() throws {
+        let client = try AccessControlTests.systemUser("cl-test-client")
+        let clients = try AccessControlTests.systemGroup("cl-test-clients")
+        let daemon = Daemon()
+        chmod(daemon.directory, 0o755)
+        try daemon.start(config: ["socketMode": "0660", "socketGroup": "cl-test-clients"], umask: "000")
+        #expect(result(try daemon.client().call(appendRequest([licenceEvent("private-1")]))) != nil)
+        func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+            try AccessControlTests.run("/usr/bin/setpriv", ["--reuid=\(client.uid)", "--regid=\(client.gid)", "--groups=\(clients)", "--"] + arguments)
+        }
+        #expect(try run([Daemon.binary("creditctl"), "ping", "--socket", daemon.socketPath]).status == 0, "a member of the socket's group connects")
+        for file in ["data.mdb", "lock.mdb", "writer.lock"] {
+            let read = try run(["/bin/cat", daemon.dataDirectory + "/" + file])
+            #expect(read.status != 0 && read.output.contains("Permission denied"), "\(file): \(read.output.prefix(200))")
+        }
+        #expect(daemon.terminate() == 0)
+    }
+
     @Test func backupsExportsAndReportsArePrivate() throws {
         let daemon = Daemon()
         try daemon.start()
