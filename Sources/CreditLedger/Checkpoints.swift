@@ -52,9 +52,25 @@ public enum CheckpointFile {
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, PrivateFiles.fileMode)
         guard descriptor >= 0 else { throw Failure(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
-        let line = CanonicalJSON.encode(checkpoint.json) + [UInt8(ascii: "\n")]
-        let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == line.count, fsync(descriptor) == 0 else { throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
+        // A line a crash (or a full disk) cut short is cut off, so the next one starts a line.
+        let end = lseek(descriptor, 0, SEEK_END)
+        if end > 0 {
+            var last: UInt8 = 0
+            if pread(descriptor, &last, 1, end - 1) == 1, last != UInt8(ascii: "\n"),
+                let data = FileManager.default.contents(atPath: path)
+            {
+                let keep = (data.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }) ?? 0
+                guard ftruncate(descriptor, off_t(keep)) == 0 else { throw Failure(description: "cannot repair \(path): \(String(cString: strerror(errno)))") }
+            }
+        }
+        var line = CanonicalJSON.encode(checkpoint.json) + [UInt8(ascii: "\n")]
+        while !line.isEmpty {
+            let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
+            line.removeFirst(written)
+        }
+        guard fsync(descriptor) == 0 else { throw Failure(description: "cannot flush \(path): \(String(cString: strerror(errno)))") }
         if !existed { try PrivateFiles.seal(path) }
     }
 

@@ -23,7 +23,7 @@ extension Ledger {
                 return entry.facts
             }
             let fold = try snapshotFold(entity.code, lastSeq: lastSeq, in: log) ?? EntityFold(entity: entity)
-            guard try log.viewsSeq() == log.head.seq, fold.lastSeq == lastSeq, fold.latestOccurredOn.map({ $0 <= at }) ?? true else {
+            guard try log.viewsSeq() >= log.head.seq, fold.lastSeq == lastSeq, fold.latestOccurredOn.map({ $0 <= at }) ?? true else {
                 return CheckFacts(try state(of: entity, at: at, knownAt: .bound(.head), bodies: .none))
             }
             let facts = CheckFacts(try finish(fold, at: at, knownAtSeq: log.head.seq, bodies: .none, in: log))

@@ -30,7 +30,8 @@ extension Ledger {
     /// latest date in it. `nil` otherwise (the caller replays).
     func stateFromStoredProjection(of entity: EntityCode, at: CivilDate, knownAt: KnownAt, bodies: RecordBodies) throws -> EntityState? {
         try store.read { log in
-            guard try log.viewsSeq() == log.head.seq else { return nil }
+            // Views at or past the (durable) head: the entity's fold, if it ends within the bound.
+            guard try log.viewsSeq() >= log.head.seq else { return nil }
             let bound = try log.resolve(knownAt)
             let fold = try snapshotFold(entity.code, lastSeq: log.lastSeq(stream: entity.code), in: log) ?? EntityFold(entity: entity)
             guard fold.lastSeq <= bound, fold.latestOccurredOn.map({ $0 <= at }) ?? true else { return nil }

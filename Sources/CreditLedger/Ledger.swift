@@ -69,6 +69,9 @@ public final class Ledger: Sendable {
         store.releaseWriterLock()
     }
 
+    /// Why a storage error stopped all writes for good, or `nil`.
+    public var storageFailureReason: String? { writer?.failureReason }
+
     /// Calls `observer` once when a storage error stops all writes for good (fail closed).
     public func onStorageFailure(_ observer: @escaping @Sendable (String) -> Void) { writer?.onFailure(observer) }
 

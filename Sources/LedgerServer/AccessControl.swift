@@ -123,7 +123,8 @@ enum OpAccess {
         }
         guard let text = purpose.stringValue, text.utf8.count <= maximumPurposeBytes,
             !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
-            text.unicodeScalars.filter({ !$0.properties.isWhitespace }).count >= minimumPurposeCharacters
+            text.unicodeScalars.filter({ !$0.properties.isWhitespace && ![.format, .unassigned].contains($0.properties.generalCategory) }).count
+                >= minimumPurposeCharacters
         else {
             return LedgerError(
                 .invalidField, "purpose must say what the read is for: \(minimumPurposeCharacters) or more visible characters, at most \(maximumPurposeBytes) bytes, no control characters",

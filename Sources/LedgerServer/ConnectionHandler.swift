@@ -76,7 +76,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Ops whose answers are small and quick: served even while the budget is spent.
     static let smallAnswerOps: Set<String> = ["ping", "check", "stats", "metrics"]
     /// How long work held back by a spent budget waits before it looks again.
-    static let budgetRetryMilliseconds: Int64 = 10
+    static let budgetRetryMilliseconds: Int64 = 25
 
     init(
         operations: Operations, hub: SubscriptionHub, caller: Caller, maximumPipelinedRequests: Int, stalledReaderSeconds: Int64, budget: BufferBudget,
@@ -104,9 +104,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         hub.remove(ObjectIdentifier(self))
         // Answers never sent give their bytes back.
-        for slot in slots[slotsHead...] { if case let .answered(answer) = slot { release(answer.count) } }
-        slots.removeAll()
-        slotsHead = 0
+        dropRemainingSlots()
         self.context = nil
     }
 
@@ -230,6 +228,24 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// When this connection's answers last left (or it started holding some).
     private var lastProgress = NIODeadline.now()
 
+    private var stallCheckScheduled = false
+
+    /// Looks at a connection holding answers every `stalledReaderSeconds`: one that took none
+    /// of them meanwhile is closed while the budget is spent (without waiting for it to ask
+    /// for more work).
+    private func scheduleStallCheck() {
+        guard !stallCheckScheduled, let context else { return }
+        stallCheckScheduled = true
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: .seconds(stalledReaderSeconds)) {
+            let handler = loopBound.value
+            handler.stallCheckScheduled = false
+            guard handler.heldBytes > 0, !handler.closing else { return }
+            if !handler.budget.hasRoom { handler.evictIfStalled() }
+            if !handler.closing { handler.scheduleStallCheck() }
+        }
+    }
+
     private func evictIfStalled() {
         guard heldBytes > 0, !closing, let context, NIODeadline.now() - lastProgress > .seconds(stalledReaderSeconds) else { return }
         logger.warning("connection.stalled_reader_closed", metadata: ["uid": "\(caller.uid)", "held.bytes": "\(heldBytes)"])
@@ -238,7 +254,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     private func hold(_ bytes: Int) {
-        if heldBytes == 0 { lastProgress = .now() }
+        if heldBytes == 0 {
+            lastProgress = .now()
+            scheduleStallCheck()
+        }
         heldBytes += bytes
         budget.take(bytes)
     }
@@ -280,7 +299,8 @@ final class ConnectionHandler: ChannelInboundHandler {
             readsInFlight -= 1
             budget.finishRead()
         }
-        guard let context else { return }
+        // Once streaming, requests sent after `subscribe` are not answered (their slots are gone).
+        guard let context, subscription == nil else { return }
         let index = slotsHead + (slotNumber - firstSlotNumber)
         guard index >= slotsHead, index < slots.count, case .appending = slots[index] else {
             assertionFailure("a completion for an unknown slot")
@@ -305,6 +325,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             case let .subscribing(request):
                 // The connection becomes a stream: requests sent after it are not answered.
                 popSlot()
+                dropRemainingSlots()
                 startSubscription(request, context: context)
                 return
             case let .waiting(request):
@@ -376,6 +397,16 @@ final class ConnectionHandler: ChannelInboundHandler {
             readingPaused = false
             context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
         }
+    }
+
+    /// Forgets every slot behind a subscription (answers held give their bytes back; appends
+    /// already submitted still commit, unanswered).
+    private func dropRemainingSlots() {
+        for slot in slots[slotsHead...] { if case let .answered(answer) = slot { release(answer.count) } }
+        firstSlotNumber += slots.count - slotsHead
+        slots.removeAll()
+        slotsHead = 0
+        waitingCount = 0
     }
 
     private func popSlot() {

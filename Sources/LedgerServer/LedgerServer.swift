@@ -98,7 +98,7 @@ public final class LedgerServer: Sendable {
         if let group = configuration.socketGroup, chown(configuration.socketPath, uid_t.max, group) != 0 {
             let reason = String(cString: strerror(errno))
             try? await channel.close()
-            throw SocketPath.Failure.locked("cannot give \(configuration.socketPath) to group \(group) (\(reason)): the daemon's user must be a member of it")
+            throw SocketPath.Failure.group("cannot give \(configuration.socketPath) to group \(group) (\(reason)): the daemon's user must be a member of it")
         }
         listener.withLockedValue { $0 = channel }
         if let address = configuration.metricsHTTP {

@@ -70,6 +70,10 @@ final class LineFramer: ByteToMessageDecoder {
             }
             buffer.moveReaderIndex(to: buffer.writerIndex)
             scanned = 0
+        } else if discarding {
+            // The rest of a dropped line: neither held nor answered again.
+            buffer.moveReaderIndex(to: buffer.writerIndex)
+            scanned = 0
         } else if !hold(buffer.readableBytes) {
             discarding = true
             context.fireChannelRead(wrapInboundOut(.overBudget))

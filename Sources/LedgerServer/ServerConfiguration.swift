@@ -21,7 +21,7 @@ public struct ServerConfiguration: Sendable {
     /// before it is closed (its bytes go back to the others).
     public var stalledReaderSeconds: Int64 = 10
     /// Bytes of partial request lines and unsent answers all connections hold together at most.
-    public var maximumBufferedBytes: Int = 256 << 20
+    public var maximumBufferedBytes: Int = 64 << 20
 
     var connectionLimits: ConnectionTable.Limits {
         ConnectionTable.Limits(

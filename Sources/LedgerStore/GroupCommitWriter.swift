@@ -96,6 +96,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private let syncCondition = NSCondition()
     private var writerFinished = false
     private var syncerFinished = false
+    /// True while the syncer flushes (guarded by `syncCondition`).
+    private var flushInProgress = false
 
     /// Starts the writer thread.
     /// - Parameters:
@@ -270,12 +272,14 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 return
             }
             let jobs = awaitingFlush
+            flushInProgress = true
             let head = awaitingHead
             let heads = awaitingHeads
             awaitingFlush.removeAll(keepingCapacity: true)
             awaitingHead = nil
             awaitingHeads = [:]
             syncCondition.unlock()
+            defer { syncCondition.withLock { flushInProgress = false } }
             if let reason = failureReason {
                 // Committed after a failed flush: never reported durable (fail closed).
                 for (job, _) in jobs { job.complete(WriterError.failed(reason)) }
@@ -301,6 +305,11 @@ public final class GroupCommitWriter: @unchecked Sendable {
             }
         }
     }
+
+    /// True while commits wait for, or are in, the syncer's flush. A failed write then cannot be
+    /// called a full disk: Linux reports a write error to one flush of the file only, and it may
+    /// have been an earlier commit's (fail closed instead).
+    private var flushPending: Bool { syncCondition.withLock { flushInProgress || !awaitingFlush.isEmpty } }
 
     /// Runs the jobs in one write transaction and commits it with sync.
     ///
@@ -362,7 +371,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
             } catch where (error as? LMDBError)?.isMapFull == true {
                 logger.error("store.full", metadata: ["commit.batch_size": "\(batch.count)"])
                 outcomes = batch.map { _ in WriterError.storeFull }
-            } catch where store.refusedForSpace(error) {
+            } catch where store.refusedForSpace(error) && !flushPending {
                 // LMDB writes and flushes the commit's pages before its meta page, and writes no
                 // meta page when that fails: the store stays at its previous commit and the
                 // refused pages are referenced by nothing (a later commit writes any it reuses

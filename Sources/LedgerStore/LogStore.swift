@@ -102,9 +102,13 @@ public final class LogStore: Sendable {
 
     /// Opens a read snapshot that outlives the call: for work split over threads, each
     /// thread using its own snapshot (never one snapshot from two threads at once).
-    public func snapshot() throws -> LogSnapshot {
+    /// - Parameter durableOnly: false for an admin's check of the whole store (projections
+    ///   against the log), which must see the snapshot's every commit as the views do.
+    public func snapshot(durableOnly: Bool = true) throws -> LogSnapshot {
         let transaction = try LMDBTransaction(environment: environment, parent: nil, readOnly: true)
-        return LogSnapshot(transaction: transaction, log: try LogTransaction(transaction: transaction, databases: databases, recordedAtMilliseconds: nil, durableHeads: readerBound))
+        return LogSnapshot(
+            transaction: transaction,
+            log: try LogTransaction(transaction: transaction, databases: databases, recordedAtMilliseconds: nil, durableHeads: durableOnly ? readerBound : nil))
     }
 
     /// What bounds a reader's view: the durable heads in a store opened for writing.

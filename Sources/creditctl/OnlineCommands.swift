@@ -159,9 +159,9 @@ struct Report: ParsableCommand {
         // A long report comes in pages: the rest pinned to the first page's head, then joined.
         var records = report["records"]?.arrayValue ?? []
         var next = report["page"]?["next"]?.intValue
-        let pinned = report["head"]?["seq"] ?? .null
+        let pinned: [(String, JSONValue)] = [("head", report["head"]?["seq"] ?? .null), ("rulesDigest", report["basis"]?["rulesDigest"] ?? .null)]
         while let offset = next {
-            let page = try connection.call(client, .object(request.filter { $0.0 != "head" } + [("head", pinned), ("offset", .int(offset))]))
+            let page = try connection.call(client, .object(request.filter { $0.0 != "head" } + pinned + [("offset", .int(offset))]))
             records += page["records"]?.arrayValue ?? []
             next = page["page"]?["next"]?.intValue
         }

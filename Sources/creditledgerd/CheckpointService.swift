@@ -23,24 +23,26 @@ final class CheckpointService: Service, @unchecked Sendable {
     }
 
     func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown {
-                while true {
-                    try await Task.sleep(for: .seconds(self.intervalSeconds))
-                    try self.writeIfChanged()
-                }
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                try await Task.sleep(for: .seconds(self.intervalSeconds))
+                self.writeOrLog()
             }
-        } catch is CancellationError {
-            return  // the graceful shutdown
+        }
+    }
+
+    /// Appends a checkpoint when either head moved since the last one; a failure (a full disk)
+    /// is logged and tried again at the next interval: publishing the heads never stops the
+    /// ledger, whose own writes fail closed on their own.
+    func writeOrLog() {
+        do {
+            try writeIfChanged()
         } catch {
-            logger.critical("checkpoint.failed", metadata: ["file": "\(path)", "error": "\(error)"])
-            throw error
+            logger.error("checkpoint.failed", metadata: ["file": "\(path)", "error": "\(error)"])
         }
     }
 
     /// Appends a checkpoint when either head moved since the last one.
-    /// - Throws: when the file cannot be written (the daemon then stops: a store whose heads
-    ///   cannot be published is not run).
     func writeIfChanged() throws {
         try lock.withLock {
             let checkpoint = try ledger.store.checkpoint(writtenAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))

@@ -121,7 +121,7 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
                 logger.critical("start.checkpoint_mismatch", metadata: ["file": "\(checkpoints.path)", "problem": "\(problem)"])
                 throw Self.configurationError("the store in \(settings.dataDirectory) does not match \(checkpoints.path): \(problem). If a backup was restored on purpose, move that file aside (keep it for the audit)")
             }
-            try checkpoints.writeIfChanged()
+            checkpoints.writeOrLog()
         } catch let exit as ExitCode {
             throw exit
         } catch {
@@ -157,7 +157,9 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
             throw Self.configurationError("cannot serve \(socketPath): \(failure)")
         }
         // After the drain: the heads of the last commits, published.
-        do { try checkpoints.writeIfChanged() } catch { logger.error("checkpoint.failed", metadata: ["error": "\(error)"]) }
+        checkpoints.writeOrLog()
         SystemdNotify.stopping()
+        // A storage failure during the drain: still the status that has systemd restart it.
+        if ledger.storageFailureReason != nil { throw ExitCode(Self.storageFailureExitCode) }
     }
 }

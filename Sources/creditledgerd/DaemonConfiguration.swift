@@ -22,7 +22,7 @@ struct DaemonConfiguration {
     var maximumConnectionsPerUid = 128
     var reservedConnections = 64
     var idleTimeoutSeconds = 300
-    var maximumBufferedBytes = 256 << 20
+    var maximumBufferedBytes = 64 << 20
     var stalledReaderSeconds = 10
     var maximumLineBytes = 1 << 20
     var maximumPipelinedRequests = 1024
@@ -145,11 +145,12 @@ struct DaemonConfiguration {
         return policy
     }
 
-    /// The checkpoint file in use: configured, or `checkpoints/heads.jsonl` beside the data
-    /// directory (a directory of its own: it is made private).
+    /// The checkpoint file in use: configured, or `checkpoints/NAME.heads.jsonl` beside the data
+    /// directory NAME (a directory of its own, made private; one file per store).
     var checkpointPath: String {
         let parent = (dataDirectory as NSString).deletingLastPathComponent
-        return checkpointFile ?? (parent.isEmpty ? "." : parent) + "/checkpoints/heads.jsonl"
+        let name = (dataDirectory as NSString).lastPathComponent
+        return checkpointFile ?? (parent.isEmpty ? "." : parent) + "/checkpoints/\(name).heads.jsonl"
     }
 
     var server: ServerConfiguration {

@@ -41,6 +41,14 @@ struct JournalLogHandler: LogHandler {
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) { line += " \(key)=\(value)" }
         // One write per line, newlines inside a value escaped: a line is one journal entry.
         line = line.replacingOccurrences(of: "\n", with: "\\n") + "\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        // write(2), not FileHandle.write (which traps when stderr is gone): a log line never
+        // ends the daemon; a line the journal does not take is dropped.
+        var bytes = Array(line.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Foundation.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return }
+            bytes = bytes.dropFirst(written)
+        }
     }
 }

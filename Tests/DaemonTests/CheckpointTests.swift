@@ -12,7 +12,7 @@ import Testing
 
     @Test func aRolledBackOrRewrittenStoreIsFoundAndRefused() throws {
         let daemon = Daemon()
-        let checkpoints = daemon.directory + "/checkpoints/heads.jsonl"
+        let checkpoints = daemon.directory + "/checkpoints/data.heads.jsonl"
         try daemon.start()
         let client = try daemon.client()
         #expect(result(try client.call(appendRequest([licenceEvent("c-1")]))) != nil)
