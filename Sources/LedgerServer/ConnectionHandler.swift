@@ -77,10 +77,6 @@ final class ConnectionHandler: ChannelInboundHandler {
     static let smallAnswerOps: Set<String> = ["ping", "check", "stats", "metrics"]
     /// How long work held back by a spent budget waits before it looks again.
     static let budgetRetryMilliseconds: Int64 = 25
-    /// The longest wait between looks of a connection held back again and again (the wait
-    /// doubles each time: hundreds of blocked slow readers must not keep the loops busy).
-    static let maximumBudgetRetryMilliseconds: Int64 = 1000
-    private var retryDelayMilliseconds = ConnectionHandler.budgetRetryMilliseconds
 
     init(
         operations: Operations, hub: SubscriptionHub, caller: Caller, maximumPipelinedRequests: Int, stalledReaderSeconds: Int64, budget: BufferBudget,
@@ -378,14 +374,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func retryWhenBudgetFrees(context: ChannelHandlerContext) {
         guard !retryScheduled else { return }
         retryScheduled = true
-        let delay = retryDelayMilliseconds
-        retryDelayMilliseconds = min(2 * retryDelayMilliseconds, Self.maximumBudgetRetryMilliseconds)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.scheduleTask(in: .milliseconds(delay)) {
+        context.eventLoop.scheduleTask(in: .milliseconds(Self.budgetRetryMilliseconds)) {
             let handler = loopBound.value
             handler.retryScheduled = false
             guard let context = handler.context, handler.subscription == nil else { return }
-            if handler.mayCompute { handler.retryDelayMilliseconds = Self.budgetRetryMilliseconds }
             handler.drainSlots(context: context)
             handler.updateReading(context: context)
             context.flush()
