@@ -101,6 +101,16 @@ extension LogStore {
         }
     }
 
+    /// `verify` against the checkpoint file at `path`: `ok`, `checkpoints` (lines checked),
+    /// `file`, and `problem` when the store disagrees.
+    public func checkpointReport(file path: String) throws -> JSONValue {
+        let checkpoints = try CheckpointFile.read(path)
+        let problem = try disagreement(with: checkpoints)
+        return .object(
+            [("ok", .bool(problem == nil)), ("checkpoints", .int(Int64(checkpoints.count))), ("file", .string(path))]
+                + (problem.map { [("problem", .string($0))] } ?? []))
+    }
+
     /// `nil` when the store agrees with every checkpoint: each chain reaches the seq the
     /// checkpoint names, with the hash it names there, and checkpoints never go back.
     /// Otherwise what is wrong, naming the checkpoint's line.

@@ -42,7 +42,7 @@ public enum PrivateFiles {
     public static func seal(_ path: String) throws {
         try restrict(path, to: fileMode)
         try flush(path)
-        try flush((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent)
+        try flush(parent(of: path))
     }
 
     /// Writes `bytes` to a new private file at `path` and seals it.
@@ -60,6 +60,12 @@ public enum PrivateFiles {
             offset += written
         }
         try seal(path)
+    }
+
+    /// The directory holding `path` ("." for a bare name).
+    public static func parent(of path: String) -> String {
+        let parent = (path as NSString).deletingLastPathComponent
+        return parent.isEmpty ? "." : parent
     }
 
     static func restrict(_ path: String, to mode: mode_t) throws {

@@ -91,10 +91,7 @@ struct Verify: ParsableCommand {
     func run() throws {
         let result: JSONValue
         if let checkpoints, let dataDir = source.dataDir {
-            let store = try LogStore(directory: dataDir, readOnly: true)
-            let list = try CheckpointFile.read(checkpoints)
-            let problem = try store.disagreement(with: list)
-            result = .object([("ok", .bool(problem == nil)), ("checkpoints", .int(Int64(list.count))), ("file", .string(checkpoints))] + (problem.map { [("problem", .string($0))] } ?? []))
+            result = try LogStore(directory: dataDir, readOnly: true).checkpointReport(file: checkpoints)
         } else if ownCheckpoints {
             result = try source.connection.call(try source.connection.connect(), ["op": "verify", "checkpoints": true])
         } else if let dataDir = source.dataDir {

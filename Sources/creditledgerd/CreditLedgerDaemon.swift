@@ -116,7 +116,7 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
         // The store must agree with the heads it published before (truncated or rewritten: refused).
         let checkpoints = CheckpointService(ledger: ledger, path: settings.checkpointPath, intervalSeconds: settings.checkpointIntervalSeconds, logger: logger)
         do {
-            try PrivateFiles.directory((checkpoints.path as NSString).deletingLastPathComponent.isEmpty ? "." : (checkpoints.path as NSString).deletingLastPathComponent)
+            try PrivateFiles.directory(PrivateFiles.parent(of: checkpoints.path))
             if let problem = try ledger.store.disagreement(with: try CheckpointFile.read(checkpoints.path)) {
                 logger.critical("start.checkpoint_mismatch", metadata: ["file": "\(checkpoints.path)", "problem": "\(problem)"])
                 throw Self.configurationError("the store in \(settings.dataDirectory) does not match \(checkpoints.path): \(problem). If a backup was restored on purpose, move that file aside (keep it for the audit)")

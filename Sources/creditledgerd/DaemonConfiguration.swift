@@ -148,9 +148,7 @@ struct DaemonConfiguration {
     /// The checkpoint file in use: configured, or `checkpoints/NAME.heads.jsonl` beside the data
     /// directory NAME (a directory of its own, made private; one file per store).
     var checkpointPath: String {
-        let parent = (dataDirectory as NSString).deletingLastPathComponent
-        let name = (dataDirectory as NSString).lastPathComponent
-        return checkpointFile ?? (parent.isEmpty ? "." : parent) + "/checkpoints/\(name).heads.jsonl"
+        checkpointFile ?? PrivateFiles.parent(of: dataDirectory) + "/checkpoints/\((dataDirectory as NSString).lastPathComponent).heads.jsonl"
     }
 
     var server: ServerConfiguration {
