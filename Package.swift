@@ -21,6 +21,8 @@ let package = Package(
     targets: [
         // The C library, found through pkg-config (Debian: liblmdb-dev).
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        // glibc's <malloc.h>, for the daemon's mmap threshold.
+        .systemLibrary(name: "CMalloc"),
 
         // JSON values, a strict parser and the canonical encoder (no dependencies).
         .target(name: "LedgerJSON"),
@@ -74,7 +76,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "creditledgerd", dependencies: [
-            "LedgerServer", "CreditLedger", "CreditProjection", "LedgerJSON",
+            "CMalloc", "LedgerServer", "CreditLedger", "CreditProjection", "LedgerJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

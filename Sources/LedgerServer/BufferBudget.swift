@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// One bound on the bytes every connection together holds in memory: partial request lines
@@ -9,8 +10,10 @@ final class BufferBudget: Sendable {
     let limitBytes: Int
     private let usedBytes = Atomic<Int>(0)
     /// Recorded reads computed at once, over all connections: what a burst of requests can
-    /// add before their answers are counted here.
-    static let maximumConcurrentReads = 32
+    /// add before their answers are counted here (at most this many answers of up to
+    /// `Operations.maximumAnswerBytes` each). Two per core: more only queue for the CPU
+    /// while their answers wait, unsent, in memory.
+    static let maximumConcurrentReads = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
     private let readsComputing = Atomic<Int>(0)
 
     init(limitBytes: Int) {

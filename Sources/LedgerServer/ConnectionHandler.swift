@@ -214,30 +214,41 @@ final class ConnectionHandler: ChannelInboundHandler {
         return true
     }
 
-    /// While the shared budget is spent, only connections holding none of it compute (a client
-    /// that reads its answers is served, those that leave theirs unread wait), and past the
-    /// budget's ceiling none does; a connection that holds answers it has not read for
-    /// `stalledReaderSeconds` while the budget is spent is closed.
+    /// While the shared budget is spent, only connections holding none of it that have shown
+    /// they take their answers compute (a client that reads is served; those that leave theirs
+    /// unread, or have not yet taken one, wait), and past the budget's ceiling none does; a
+    /// connection that holds answers it has not read for `stalledReaderSeconds` while the
+    /// budget is spent is closed.
     private var mayCompute: Bool {
-        if heldBytes == 0 { return budget.used < budget.ceilingBytes }
         if budget.hasRoom { return true }
+        if heldBytes == 0 { return takesItsAnswers && budget.used < budget.ceilingBytes }
         evictIfStalled()
         return false
     }
+
+    /// True once the socket has taken one of this connection's answers whole: the slice
+    /// between the budget and its ceiling is kept for such connections, so that hundreds of
+    /// new connections that never read cannot crowd out a client that does.
+    private var takesItsAnswers = false
 
     /// When this connection's answers last left (or it started holding some).
     private var lastProgress = NIODeadline.now()
 
     private var stallCheckScheduled = false
 
-    /// Looks at a connection holding answers every `stalledReaderSeconds`: one that took none
-    /// of them meanwhile is closed while the budget is spent (without waiting for it to ask
-    /// for more work).
+    /// Seconds without progress after which a connection holding unread answers is closed
+    /// while the budget is past its ceiling: then nobody may compute, so those who leave
+    /// their answers unread go first, without waiting the full `stalledReaderSeconds`.
+    static let stalledAtCeilingSeconds: Int64 = 1
+
+    /// Looks at a connection holding answers every `stalledAtCeilingSeconds`: one that took
+    /// none of them for long enough is closed while the budget is spent (without waiting for
+    /// it to ask for more work).
     private func scheduleStallCheck() {
         guard !stallCheckScheduled, let context else { return }
         stallCheckScheduled = true
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.scheduleTask(in: .seconds(stalledReaderSeconds)) {
+        context.eventLoop.scheduleTask(in: .seconds(min(Self.stalledAtCeilingSeconds, stalledReaderSeconds))) {
             let handler = loopBound.value
             handler.stallCheckScheduled = false
             guard handler.heldBytes > 0, !handler.closing else { return }
@@ -247,7 +258,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     private func evictIfStalled() {
-        guard heldBytes > 0, !closing, let context, NIODeadline.now() - lastProgress > .seconds(stalledReaderSeconds) else { return }
+        let allowedSeconds = budget.used >= budget.ceilingBytes ? min(Self.stalledAtCeilingSeconds, stalledReaderSeconds) : stalledReaderSeconds
+        guard heldBytes > 0, !closing, let context, NIODeadline.now() - lastProgress >= .seconds(allowedSeconds) else { return }
         logger.warning("connection.stalled_reader_closed", metadata: ["uid": "\(caller.uid)", "held.bytes": "\(heldBytes)"])
         closing = true
         context.close(promise: nil)
@@ -386,10 +398,15 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     /// Pauses or resumes reading from the client (never while draining).
+    ///
+    /// A spent budget pauses only a connection that already has a request held back by it:
+    /// one with nothing waiting still reads its next line, so an append (never held back by
+    /// the budget) is not kept behind other clients' unread answers.
     private func updateReading(context: ChannelHandlerContext) {
-        let shouldPause = pendingCount >= maximumPipelinedRequests || !context.channel.isWritable || !mayCompute
-        let shouldResume = pendingCount < maximumPipelinedRequests / 2 && context.channel.isWritable && mayCompute
-        if shouldPause, !mayCompute { retryWhenBudgetFrees(context: context) }
+        let heldBackByBudget = waitingCount > 0 && !mayCompute
+        let shouldPause = pendingCount >= maximumPipelinedRequests || !context.channel.isWritable || heldBackByBudget
+        let shouldResume = pendingCount < maximumPipelinedRequests / 2 && context.channel.isWritable && !heldBackByBudget
+        if heldBackByBudget { retryWhenBudgetFrees(context: context) }
         if shouldPause, !readingPaused {
             readingPaused = true
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
@@ -429,7 +446,11 @@ final class ConnectionHandler: ChannelInboundHandler {
         let written = context.eventLoop.makePromise(of: Void.self)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let count = answer.count
-        written.futureResult.whenComplete { _ in loopBound.value.release(count) }
+        written.futureResult.whenComplete { result in
+            let handler = loopBound.value
+            handler.release(count)
+            if case .success = result { handler.takesItsAnswers = true }
+        }
         context.write(wrapOutboundOut(buffer), promise: written)
     }
 

@@ -129,4 +129,38 @@ import Testing
         slow.removeAll()
         #expect(daemon.terminate() == 0)
     }
+    /// Hundreds of new connections that never read keep the budget at its ceiling; a client
+    /// that has taken an answer is still served (appends and recorded reads), because those
+    /// holding unread answers at the ceiling are closed, not after `stalledReaderSeconds`
+    /// (an hour here: without that, the good client would wait past its receive timeout).
+    @Test func aClientThatReadsIsServedWhileManySlowReadersHoldTheCeiling() throws {
+        let daemon = Daemon()
+        try daemon.start(config: ["maximumBufferedBytes": .int(8 << 20), "stalledReaderSeconds": 3600])
+        let writer = try daemon.client()
+        for batch in 0..<4 {
+            #expect(result(try writer.call(appendRequest((0..<500).map { licenceEvent("c-\(batch)-\($0)") }))) != nil)
+        }
+        let good = try daemon.client()
+        good.setReceiveTimeout(seconds: 60)
+        #expect(result(try good.call(["op": "ping"])) != nil)
+        // 150 connections × 3 reads of ~1 MB, never read: a few answers computed at once
+        // take the budget past its ceiling.
+        let request = Array(#"{"op":"read","limit":2000,"purpose":"slow reader"}"#.utf8) + [0x0A]
+        var slow: [LineClient] = []
+        for _ in 0..<150 {
+            let client = try daemon.client()
+            try client.send(Array((0..<3).map { _ in request }.joined()))
+            slow.append(client)
+        }
+        for round in 0..<20 {
+            let append = try good.call(appendRequest([licenceEvent("good-\(round)")]))
+            #expect(result(append) != nil, "append \(round): \(CanonicalJSON.string(append).prefix(300))")
+            let read = try good.call(["op": "read", "from": .int(Int64(round * 20 + 1)), "limit": 20, "purpose": "good reader"])
+            #expect(result(read) != nil, "read \(round): \(CanonicalJSON.string(read).prefix(300))")
+        }
+        let residentMegabytes = try SlowReaderTests.residentMegabytes(pid: daemon.process!.processIdentifier)
+        #expect(residentMegabytes < 200, "daemon RSS \(residentMegabytes) MB with 450 MB of answers asked for and unread")
+        slow.removeAll()
+        #expect(daemon.terminate() == 0)
+    }
 }
