@@ -20,7 +20,8 @@ public final class Ledger: Sendable {
     /// Records one `read` returns at most.
     public static let maximumReadLimit = 10_000
 
-    public let store: LogStore
+    /// The log and its projections; only the ledger reads and writes them.
+    let store: LogStore
     public let envelope: EventEnvelope
     /// The rules the projections and the append-time state checks use.
     public let rules: RuleSet

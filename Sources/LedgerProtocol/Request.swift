@@ -5,6 +5,11 @@ import LedgerJSON
 public struct RequestError: Error, Sendable {
     public let id: JSONValue?
     public let error: LedgerError
+
+    public init(id: JSONValue?, error: LedgerError) {
+        self.id = id
+        self.error = error
+    }
 }
 
 /// One request line, parsed: its op, its echoed id, and its parameters.
@@ -12,14 +17,18 @@ public struct Request: Sendable {
     /// The most bytes of a request line, unless configured otherwise.
     public static let defaultMaximumLineBytes = 1 << 20
 
-    public let op: String
+    /// What is asked, from the catalogue.
+    public let operation: LedgerOperation
+    /// The op's name on the wire.
+    public var op: String { operation.name }
     /// Echoed back verbatim in the answer (any JSON value, or absent).
     public let id: JSONValue?
     public let parameters: JSONValue
 
     /// Parses a line (without its `\n`; a trailing `\r` is tolerated).
     /// - Throws: `bad_json` for anything that is not one JSON object; `missing_field` or
-    ///   `invalid_field` for a missing or non-string `op` (the id is still echoed then).
+    ///   `invalid_field` for a missing or non-string `op`, `unknown_op` for a name not in the
+    ///   catalogue (the id is still echoed then).
     public static func parse(line: some Collection<UInt8>) -> Result<Request, RequestError> {
         var bytes = Array(line)
         if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
@@ -34,12 +43,15 @@ public struct Request: Sendable {
         }
         let id = value["id"]
         guard let opValue = value["op"] else { return .failure(RequestError(id: id, error: LedgerError(.missingField, "op is required", field: "op"))) }
-        guard let op = opValue.stringValue else { return .failure(RequestError(id: id, error: LedgerError(.invalidField, "op must be a string", field: "op"))) }
-        return .success(Request(op: op, id: id, parameters: value))
+        guard let name = opValue.stringValue else { return .failure(RequestError(id: id, error: LedgerError(.invalidField, "op must be a string", field: "op"))) }
+        guard let operation = LedgerOperation(name: name) else {
+            return .failure(RequestError(id: id, error: LedgerError(.unknownOp, "unknown op '\(name.prefix(100))'", field: "op")))
+        }
+        return .success(Request(operation: operation, id: id, parameters: value))
     }
 
-    public init(op: String, id: JSONValue?, parameters: JSONValue) {
-        self.op = op
+    public init(operation: LedgerOperation, id: JSONValue?, parameters: JSONValue) {
+        self.operation = operation
         self.id = id
         self.parameters = parameters
     }

@@ -3,15 +3,6 @@ import Glibc
 import LedgerJSON
 import LedgerProtocol
 
-/// A grant of operations.md "Who may do what". Grants are independent (issue 11): an auditor
-/// may not append, a writer may not read what is not public, an admin operates the store.
-/// Everyone may use the public ops.
-public enum Role: String, Sendable, CaseIterable {
-    case writer
-    case auditor
-    case admin
-}
-
 /// What a uid or a gid is granted: roles, and for `writer` the `source.authority` values its
 /// events may carry.
 public struct Grant: Sendable, Equatable {
@@ -38,15 +29,64 @@ public struct Grant: Sendable, Equatable {
     }
 }
 
+/// A client certificate's identity (the HTTPS edge): the names it carries, in the forms the
+/// configuration maps to grants (`cn:…`, `dns:…`, `uri:…`, `email:…`), and its fingerprint.
+public struct CertificateIdentity: Sendable, Equatable {
+    /// The subject's common name and subject alternative names, `cn:` first.
+    public let names: [String]
+    /// SHA-256 of the certificate's DER, lower-case hex.
+    public let fingerprint: String
+
+    public init(names: [String], fingerprint: String) {
+        self.names = names
+        self.fingerprint = fingerprint
+    }
+
+    /// The name that identifies it in messages and the access log: the first granted one,
+    /// else the first it carries.
+    public func displayName(granted: Set<String>) -> String {
+        names.first(where: granted.contains) ?? names.first ?? "fingerprint:\(fingerprint)"
+    }
+}
+
 /// Who is on the other end of a connection: the kernel's word (SO_PEERCRED, SO_PEERGROUPS)
-/// and what the policy grants it.
-public struct Caller: Sendable {
+/// for the Unix socket, or the verified client certificate for the HTTPS edge; and what
+/// the policy grants it.
+public struct Caller: Sendable, CustomStringConvertible {
     public let uid: UInt32
     public let gid: UInt32
     public let pid: Int32
     /// The peer's supplementary groups at connect time.
     public let groups: [UInt32]
     public let grant: Grant
+    /// The edge's callers: the certificate and the name it was granted under (`nil` on the socket).
+    public let certificate: (identity: CertificateIdentity, name: String)?
+
+    /// A caller on the Unix socket.
+    public init(uid: UInt32, gid: UInt32, pid: Int32, groups: [UInt32], grant: Grant) {
+        self.uid = uid
+        self.gid = gid
+        self.pid = pid
+        self.groups = groups
+        self.grant = grant
+        self.certificate = nil
+    }
+
+    /// A caller of the HTTPS edge, known by its client certificate (no uid: `nobody`'s ids).
+    public init(certificate identity: CertificateIdentity, name: String, grant: Grant) {
+        self.uid = .max
+        self.gid = .max
+        self.pid = 0
+        self.groups = []
+        self.grant = grant
+        self.certificate = (identity, name)
+    }
+
+    /// "uid 1001", or "certificate cn:licensing-writer".
+    public var description: String {
+        if let certificate { return "certificate \(certificate.name)" }
+        return "uid \(uid)"
+    }
 }
 
 /// Maps a peer's uid, gid and supplementary groups to a grant (config `access`): the union
@@ -79,39 +119,25 @@ public struct AccessPolicy: Sendable {
     }
 }
 
-/// What an op needs: the grants that allow it, and whether its use is recorded.
-enum OpAccess {
-    /// Non-public reads: recorded in the access log before they are answered, each with a
-    /// purpose (查询用途), whoever asks.
-    static let audited: Set<String> = ["history", "status", "get", "read", "subscribe", "access-log"]
-
-    /// The roles any one of which allows `op`; empty for public ops.
-    static func allowedRoles(_ op: String) -> Set<Role> {
-        switch op {
-        case "ping", "display", "check", "report": return []
-        case "append": return [.writer]
-        // Reading records that are not public: auditors, and admins (who operate the store).
-        case "history", "status", "get", "read", "subscribe", "access-log": return [.auditor, .admin]
-        default: return [.admin]  // verify, stats, rebuild, metrics, and anything unknown
-        }
-    }
-
+/// Who may run a request (the catalogue's grants, purposes, authorities) and what its
+/// access record keeps.
+package enum OpAccess {
     /// The longest `purpose` accepted, in bytes.
     static let maximumPurposeBytes = 500
     /// The fewest non-blank characters a purpose has: it must say something.
     static let minimumPurposeCharacters = 2
 
     /// `nil` when `caller` may run `request` now; otherwise the error to answer.
-    static func refusal(_ request: Request, caller: Caller) -> LedgerError? {
-        let allowed = allowedRoles(request.op)
+    package static func refusal(_ request: Request, caller: Caller) -> LedgerError? {
+        let allowed = request.operation.roles
         guard allowed.isEmpty || !allowed.isDisjoint(with: caller.grant.roles) else {
             let held = caller.grant.roles.map(\.rawValue).sorted().joined(separator: ", ")
             return LedgerError(
-                .forbidden, "'\(request.op)' needs the \(allowed.map(\.rawValue).sorted().joined(separator: " or ")) grant; uid \(caller.uid) holds \(held.isEmpty ? "none (public)" : held)",
+                .forbidden, "'\(request.op)' needs the \(allowed.map(\.rawValue).sorted().joined(separator: " or ")) grant; \(caller) holds \(held.isEmpty ? "none (public)" : held)",
                 field: "op")
         }
-        if audited.contains(request.op) { return purposeRefusal(request["purpose"]) ?? parameterRefusal(request) }
-        if request.op == "append" { return authorityRefusal(request["events"], caller: caller) }
+        if request.operation.isAudited { return purposeRefusal(request["purpose"]) ?? parameterRefusal(request) }
+        if request.operation == .append { return authorityRefusal(request["events"], caller: caller) }
         return nil
     }
 
@@ -157,7 +183,7 @@ enum OpAccess {
             guard let authority = event["source"]?["authority"]?.stringValue else { continue }
             if !caller.grant.mayFile(for: authority) {
                 return LedgerError(
-                    .forbidden, "uid \(caller.uid) may not file events for the authority '\(authority.prefix(100))' (its writer grant lists the authorities it files for)",
+                    .forbidden, "\(caller) may not file events for the authority '\(authority.prefix(100))' (its writer grant lists the authorities it files for)",
                     field: "events[\(index)].source.authority")
             }
         }
@@ -175,10 +201,14 @@ enum OpAccess {
     static func record(_ request: Request, caller: Caller) -> JSONValue {
         // The grant the read was allowed under (an admin's, when the caller holds both).
         let role: Role = caller.grant.roles.contains(.admin) ? .admin : .auditor
-        var members: [(String, JSONValue)] = [
-            ("op", .string(request.op)), ("uid", .int(Int64(caller.uid))), ("gid", .int(Int64(caller.gid))), ("pid", .int(Int64(caller.pid))),
-            ("role", .string(role.rawValue)), ("purpose", request["purpose"] ?? .null),
-        ]
+        var members: [(String, JSONValue)] = [("op", .string(request.op))]
+        if let certificate = caller.certificate {
+            // The edge: the certificate's granted name and its fingerprint, instead of ids.
+            members += [("certificate", .string(certificate.name)), ("fingerprint", .string(certificate.identity.fingerprint))]
+        } else {
+            members += [("uid", .int(Int64(caller.uid))), ("gid", .int(Int64(caller.gid))), ("pid", .int(Int64(caller.pid)))]
+        }
+        members += [("role", .string(role.rawValue)), ("purpose", request["purpose"] ?? .null)]
         if let entity = request["entity"], !entity.isNull { members.append(("entity", bounded(entity))) }
         // Under their own key: `seq` and the like would clash with the chain's header.
         var parameters: [(String, JSONValue)] = []

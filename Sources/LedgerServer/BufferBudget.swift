@@ -5,34 +5,34 @@ import Synchronization
 /// and answers not yet sent (issue 11). A connection over it waits (reads) or is closed
 /// (a partial line that cannot be held), so no number of slow or hostile clients grows the
 /// daemon past it by more than the answers being computed.
-final class BufferBudget: Sendable {
+package final class BufferBudget: Sendable {
     /// The bytes held at most.
-    let limitBytes: Int
+    package let limitBytes: Int
     private let usedBytes = Atomic<Int>(0)
     /// Recorded reads computed at once, over all connections: what a burst of requests can
     /// add before their answers are counted here (at most this many answers of up to
     /// `Operations.maximumAnswerBytes` each). Two per core: more only queue for the CPU
     /// while their answers wait, unsent, in memory.
-    static let maximumConcurrentReads = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
+    package static let maximumConcurrentReads = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
     private let readsComputing = Atomic<Int>(0)
 
-    init(limitBytes: Int) {
+    package init(limitBytes: Int) {
         precondition(limitBytes > 0)
         self.limitBytes = limitBytes
     }
 
     /// Bytes held now.
-    var used: Int { usedBytes.load(ordering: .relaxed) }
+    package var used: Int { usedBytes.load(ordering: .relaxed) }
 
     /// Past this, not even a connection that holds nothing computes a new answer: the budget
     /// and a quarter more.
-    var ceilingBytes: Int { limitBytes + limitBytes / 4 }
+    package var ceilingBytes: Int { limitBytes + limitBytes / 4 }
 
     /// True while more may be taken.
-    var hasRoom: Bool { used < limitBytes }
+    package var hasRoom: Bool { used < limitBytes }
 
     /// Takes `bytes` when they fit; false (nothing taken) otherwise.
-    func tryTake(_ bytes: Int) -> Bool {
+    package func tryTake(_ bytes: Int) -> Bool {
         precondition(bytes >= 0)
         var current = usedBytes.load(ordering: .relaxed)
         while true {
@@ -45,13 +45,13 @@ final class BufferBudget: Sendable {
 
     /// Takes `bytes` that already exist (a computed answer): may go past the limit, which
     /// then holds back new work until enough is given back.
-    func take(_ bytes: Int) {
+    package func take(_ bytes: Int) {
         precondition(bytes >= 0)
         usedBytes.add(bytes, ordering: .relaxed)
     }
 
     /// Takes one of the ``maximumConcurrentReads`` read slots; false when all are taken.
-    func tryStartRead() -> Bool {
+    package func tryStartRead() -> Bool {
         let after = readsComputing.add(1, ordering: .relaxed).newValue
         guard after <= Self.maximumConcurrentReads else {
             readsComputing.subtract(1, ordering: .relaxed)
@@ -61,13 +61,13 @@ final class BufferBudget: Sendable {
     }
 
     /// Gives back a read slot once the read's answer is counted (or was not computed).
-    func finishRead() {
+    package func finishRead() {
         let after = readsComputing.subtract(1, ordering: .relaxed).newValue
         assert(after >= 0, "more reads finished than started")
     }
 
     /// Gives back bytes taken before.
-    func giveBack(_ bytes: Int) {
+    package func giveBack(_ bytes: Int) {
         precondition(bytes >= 0)
         let after = usedBytes.subtract(bytes, ordering: .relaxed).newValue
         assert(after >= 0, "more bytes given back than taken")

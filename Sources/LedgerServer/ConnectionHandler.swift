@@ -73,8 +73,6 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Records one subscription pump writes before yielding the event loop.
     static let subscriptionChunk = 256
-    /// Ops whose answers are small and quick: served even while the budget is spent.
-    static let smallAnswerOps: Set<String> = ["ping", "check", "stats", "metrics"]
     /// How long work held back by a spent budget waits before it looks again.
     static let budgetRetryMilliseconds: Int64 = 25
 
@@ -133,20 +131,20 @@ final class ConnectionHandler: ChannelInboundHandler {
         // Once streaming, the connection only sends; anything the client writes is ignored.
         guard subscription == nil else { return }
         if draining {
-            enqueue(answer: failureAnswer(id: nil, error: LedgerError(.unavailable, "the daemon is shutting down")), context: context)
+            enqueue(answer: failureAnswer(id: nil, error: LedgerError(.unavailable, "the daemon is shutting down")).bytes, context: context)
             closeIfDrained(context: context)
             return
         }
         switch unwrapInboundIn(data) {
         case .tooLong:
-            enqueue(answer: failureAnswer(id: nil, error: LedgerError(.lineTooLong, "the line exceeds the limit and was skipped")), context: context)
+            enqueue(answer: failureAnswer(id: nil, error: LedgerError(.lineTooLong, "the line exceeds the limit and was skipped")).bytes, context: context)
         case .overBudget:
             // Dropped up to its end, like a line that is too long: the connection goes on.
-            enqueue(answer: failureAnswer(id: nil, error: LedgerError(.unavailable, "the daemon holds as much unread input as it may: this line was dropped; send it again later")), context: context)
+            enqueue(answer: failureAnswer(id: nil, error: LedgerError(.unavailable, "the daemon holds as much unread input as it may: this line was dropped; send it again later")).bytes, context: context)
         case let .line(buffer):
             switch Request.parse(line: buffer.readableBytesView) {
             case let .failure(failure):
-                enqueue(answer: failureAnswer(id: failure.id, error: failure.error), context: context)
+                enqueue(answer: failureAnswer(id: failure.id, error: failure.error).bytes, context: context)
             case let .success(request):
                 enqueue(request, context: context)
             }
@@ -172,24 +170,24 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// access log, `subscribe` included (nothing is disclosed before its record is durable).
     /// They queue like appends.
     private func writes(_ request: Request) -> Bool {
-        request.op == "append" || OpAccess.audited.contains(request.op)
+        request.operation.answering != .atOnce
     }
 
     private func enqueue(_ request: Request, context: ChannelHandlerContext) {
-        ServerMetrics.request(request.op)
+        ServerMetrics.request(request.operation)
         if let refusal = OpAccess.refusal(request, caller: caller) {
-            enqueue(answer: failureAnswer(id: request.id, error: refusal), context: context)
+            enqueue(answer: failureAnswer(id: request.id, error: refusal).bytes, context: context)
             return
         }
         if writes(request) {
             // A read's answer is computed at its commit: while answers are not leaving it waits.
-            if waitingCount == 0 && (request.op == "append" || mayStartRead(context: context)) {
+            if waitingCount == 0 && (request.operation == .append || mayStartRead(context: context)) {
                 startAppend(request, context: context)
             } else {
                 slots.append(.waiting(request))
                 waitingCount += 1
             }
-        } else if pendingCount == 0 && context.channel.isWritable && (Self.smallAnswerOps.contains(request.op) || mayCompute) {
+        } else if pendingCount == 0 && context.channel.isWritable && (request.operation.hasSmallAnswer || mayCompute) {
             execute(request, context: context)
         } else {
             slots.append(.waiting(request))
@@ -199,7 +197,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Runs a request that has nothing unanswered before it.
     private func execute(_ request: Request, context: ChannelHandlerContext) {
-        write(operations.answer(request), context: context)
+        write(operations.answer(request).bytes, context: context)
     }
 
     /// True, with one of the daemon's read slots taken, when a recorded read may start now.
@@ -260,7 +258,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func evictIfStalled() {
         let allowedSeconds = budget.used >= budget.ceilingBytes ? min(Self.stalledAtCeilingSeconds, stalledReaderSeconds) : stalledReaderSeconds
         guard heldBytes > 0, !closing, let context, NIODeadline.now() - lastProgress >= .seconds(allowedSeconds) else { return }
-        logger.warning("connection.stalled_reader_closed", metadata: ["uid": "\(caller.uid)", "held.bytes": "\(heldBytes)"])
+        logger.warning("connection.stalled_reader_closed", metadata: ["caller": "\(caller)", "held.bytes": "\(heldBytes)"])
         closing = true
         context.close(promise: nil)
     }
@@ -283,24 +281,24 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Sends an append (or a recorded read) to the writer; its answer fills slot `index` (a new slot when nil).
     private func startAppend(_ request: Request, at index: Int? = nil, context: ChannelHandlerContext) {
-        let isRead = request.op != "append"
+        let isRead = request.operation != .append
         if isRead { readsInFlight += 1 }
         let slotIndex = index ?? slots.count
         if index == nil { slots.append(.appending) } else { slots[slotIndex] = .appending }
         let number = firstSlotNumber + (slotIndex - slotsHead)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        if request.op == "subscribe" {
+        if request.operation == .subscribe {
             // One access record for the whole stream, durable before the first line leaves.
             operations.recordAccess(request, caller: caller) { refusal in
                 eventLoop.execute {
-                    loopBound.value.completed(slotNumber: number, with: refusal.map { .answered($0) } ?? .subscribing(request), isRead: true)
+                    loopBound.value.completed(slotNumber: number, with: refusal.map { .answered($0.bytes) } ?? .subscribing(request), isRead: true)
                 }
             }
             return
         }
         operations.submit(request, caller: caller) { answer in
-            eventLoop.execute { loopBound.value.completed(slotNumber: number, with: .answered(answer), isRead: isRead) }
+            eventLoop.execute { loopBound.value.completed(slotNumber: number, with: .answered(answer.bytes), isRead: isRead) }
         }
     }
 
@@ -348,7 +346,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 // Answers are not leaving, or the daemon holds all it may: keep the request
                 // until they do (bounded memory).
                 guard context.channel.isWritable else { return }
-                guard Self.smallAnswerOps.contains(request.op) || mayCompute else {
+                guard request.operation.hasSmallAnswer || mayCompute else {
                     retryWhenBudgetFrees(context: context)
                     return
                 }
@@ -371,7 +369,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             case .appending, .answered, .subscribing:
                 index += 1
             case let .waiting(request) where writes(request):
-                if request.op != "append" && !mayStartRead(context: context) { break scan }
+                if request.operation != .append && !mayStartRead(context: context) { break scan }
                 waitingCount -= 1
                 startAppend(request, at: index, context: context)
                 index += 1
@@ -473,9 +471,9 @@ final class ConnectionHandler: ChannelInboundHandler {
         let head: UInt64
         do {
             from = try request.integer("from", in: 1...Int64.max) ?? 1
-            head = try operations.ledger.store.head().seq
+            head = try operations.ledger.head().seq
         } catch {
-            write(failureAnswer(id: request.id, error: Operations.protocolError(error)), context: context)
+            write(failureAnswer(id: request.id, error: Operations.protocolError(error)).bytes, context: context)
             return
         }
         write(Response.success(id: request.id, result: ["subscribed": true, "from": .int(from), "head": .int(Int64(head))]), context: context)

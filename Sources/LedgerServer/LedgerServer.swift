@@ -24,6 +24,7 @@ public final class LedgerServer: Sendable {
     /// The lock beside the socket, held while serving.
     private let socketLock = NIOLockedValueBox<ExclusiveLock?>(nil)
     private let today: @Sendable () -> CivilDate
+    private let operations: Operations
 
     /// - Parameter today: the date in China Standard Time, the default `at` of queries.
     public init(configuration: ServerConfiguration, ledger: Ledger, logger: Logger, today: @escaping @Sendable () -> CivilDate) {
@@ -34,9 +35,17 @@ public final class LedgerServer: Sendable {
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         self.connections = ConnectionTable(limits: configuration.connectionLimits, ownUid: getuid())
         self.budget = BufferBudget(limitBytes: configuration.maximumBufferedBytes)
+        let connections = self.connections
+        self.operations = Operations(
+            ledger: ledger, connectionCount: { connections.count }, today: today, logger: logger, metricsText: configuration.metricsText,
+            checkpointFile: configuration.checkpointFile)
         let hub = self.hub
         ledger.onCommit { head in hub.committed(headSeq: head.seq) }
     }
+
+    /// The ops, the subscription hub and the answer budget, shared with the HTTPS edge so
+    /// that both listeners answer alike within one bound.
+    package var shared: (operations: Operations, hub: SubscriptionHub, budget: BufferBudget) { (operations, hub, budget) }
 
     /// The number of open connections.
     public var connectionCount: Int { connections.count }
@@ -48,9 +57,7 @@ public final class LedgerServer: Sendable {
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let claimed = try SocketPath.claim(configuration.socketPath)
         socketLock.withLockedValue { $0 = claimed }
-        let operations = Operations(
-            ledger: ledger, connectionCount: { [self] in self.connectionCount }, today: today, logger: logger, metricsText: configuration.metricsText,
-            checkpointFile: configuration.checkpointFile)
+        let operations = self.operations
         let configuration = self.configuration
         let hub = self.hub
         let logger = self.logger

@@ -8,7 +8,7 @@ import LedgerStore
 import Logging
 
 /// The protocol's operations over a ledger: each request in, one answer line out.
-struct Operations: Sendable {
+package struct Operations: Sendable {
     static let version = CreditLedgerVersion.current
     static let defaultReadLimit: Int64 = 1000
     /// The largest answer sent; a bigger one is refused with `too_large` (ask a smaller page).
@@ -21,7 +21,7 @@ struct Operations: Sendable {
         return Page(offset: Int(offset), limit: Int(limit))
     }
 
-    let ledger: Ledger
+    package let ledger: Ledger
     let connectionCount: @Sendable () -> Int
     /// Today in China Standard Time: the default `at` (the only clock a projection sees).
     let today: @Sendable () -> CivilDate
@@ -30,30 +30,33 @@ struct Operations: Sendable {
     /// The checkpoint file, for `verify` with `checkpoints`.
     let checkpointFile: String?
 
-    /// Answers every op but `append` and `subscribe` (unknown ops with `unknown_op`).
-    func answer(_ request: Request) -> [UInt8] {
+    /// Answers an op answered at once, or a recorded read once its record is durable (not
+    /// `append` or `subscribe`).
+    package func answer(_ request: Request) -> Answer {
         do {
             let result: [UInt8]
-            switch request.op {
-            case "ping": result = try ping()
-            case "get": result = try get(request)
-            case "read": result = try read(request)
-            case "history": result = try history(request)
-            case "verify": result = try verify(request)
-            case "rebuild": result = try rebuild(request)
-            case "access-log": result = try accessLog(request)
-            case "metrics": result = CanonicalJSON.encode(["format": "prometheus-text-0.0.4", "text": .string(metrics())])
-            case "stats": result = try stats()
-            case "status": result = try status(request)
-            case "display": result = try display(request)
-            case "check": result = try check(request)
-            case "report": result = try report(request)
-            default: throw LedgerError(.unknownOp, "unknown op '\(request.op)'", field: "op")
+            switch request.operation {
+            case .ping: result = try ping()
+            case .get: result = try get(request)
+            case .read: result = try read(request)
+            case .history: result = try history(request)
+            case .verify: result = try verify(request)
+            case .rebuild: result = try rebuild(request)
+            case .accessLog: result = try accessLog(request)
+            case .metrics: result = CanonicalJSON.encode(["format": "prometheus-text-0.0.4", "text": .string(metrics())])
+            case .stats: result = try stats()
+            case .status: result = try status(request)
+            case .display: result = try display(request)
+            case .check: result = try check(request)
+            case .report: result = try report(request)
+            case .append, .subscribe:
+                assertionFailure("\(request.op) is answered after a commit, not at once")
+                throw LedgerError(.internal, "\(request.op) is not answered at once")
             }
             guard result.count <= Self.maximumAnswerBytes else {
                 throw LedgerError(.tooLarge, "the answer would be \(result.count) bytes, over the cap of \(Self.maximumAnswerBytes): ask for a smaller page (limit)", field: "limit")
             }
-            return Response.success(id: request.id, resultJSON: result)
+            return .success(Response.success(id: request.id, resultJSON: result))
         } catch {
             return failureAnswer(id: request.id, error: Self.protocolError(error))
         }
@@ -61,8 +64,8 @@ struct Operations: Sendable {
 
     /// Runs a request answered after a commit: an append, or a read recorded in the access
     /// log (answered once the record is durable).
-    func submit(_ request: Request, caller: Caller, completion: @escaping @Sendable ([UInt8]) -> Void) {
-        guard request.op != "append" else { return append(request, completion: completion) }
+    package func submit(_ request: Request, caller: Caller, completion: @escaping @Sendable (Answer) -> Void) {
+        guard request.operation != .append else { return append(request, completion: completion) }
         // Computed once the record is durable: a read queued behind an append of the same
         // connection must see it (the append commits in the same or an earlier commit).
         ledger.recordAccess(OpAccess.record(request, caller: caller)) { result in
@@ -78,13 +81,13 @@ struct Operations: Sendable {
 
     /// Records an audited request (a subscription's start); `completion` gets `nil` once the
     /// record is durable, or the failure answer to send instead of any event.
-    func recordAccess(_ request: Request, caller: Caller, completion: @escaping @Sendable ([UInt8]?) -> Void) {
+    package func recordAccess(_ request: Request, caller: Caller, completion: @escaping @Sendable (Answer?) -> Void) {
         let logger = self.logger
         ledger.recordAccess(OpAccess.record(request, caller: caller)) { result in
             switch result {
             case .success: completion(nil)
             case let .failure(error):
-                logger.error("access.record_failed", metadata: ["op": "\(request.op)", "uid": "\(caller.uid)", "error": "\(error)"])
+                logger.error("access.record_failed", metadata: ["op": "\(request.op)", "caller": "\(caller)", "error": "\(error)"])
                 completion(failureAnswer(id: request.id, error: error))
             }
         }
@@ -120,7 +123,7 @@ struct Operations: Sendable {
     }
 
     /// Starts an append; `completion` gets the answer line once the commit is durable.
-    func append(_ request: Request, completion: @escaping @Sendable ([UInt8]) -> Void) {
+    func append(_ request: Request, completion: @escaping @Sendable (Answer) -> Void) {
         let id = request.id
         guard let eventsValue = request["events"] else {
             return completion(failureAnswer(id: id, error: LedgerError(.missingField, "events is required", field: "events")))
@@ -142,7 +145,7 @@ struct Operations: Sendable {
         }
         ledger.append(events: events, expectedVersion: expected) { result in
             switch result {
-            case let .success(appended): completion(Response.success(id: id, result: Self.encode(appended)))
+            case let .success(appended): completion(.success(Response.success(id: id, result: Self.encode(appended))))
             case let .failure(error): completion(failureAnswer(id: id, error: Self.protocolError(error)))
             }
         }
@@ -167,7 +170,7 @@ struct Operations: Sendable {
     }
 
     func ping() throws -> [UInt8] {
-        let head = try ledger.store.head()
+        let head = try ledger.head()
         return CanonicalJSON.encode([
             "version": .string(Self.version), "protocol": 1, "head": .int(Int64(head.seq)), "headHash": .string(head.hashHex),
             "rulesDigest": .string(ledger.rules.digest),
@@ -316,7 +319,7 @@ struct Operations: Sendable {
     /// Both chains against the checkpoints published outside the store.
     func verifyCheckpoints() throws -> JSONValue {
         guard let path = checkpointFile else { throw LedgerError(.unavailable, "this daemon writes no checkpoints") }
-        do { return try ledger.store.checkpointReport(file: path) } catch { throw LedgerError(.internal, "\(error)") }
+        do { return try ledger.checkpointReport(file: path) } catch { throw LedgerError(.internal, "\(error)") }
     }
 
     /// `rebuild`: with `verify` (the default), rebuilds every projection from the log in one

@@ -26,7 +26,7 @@ final class RefuseConnectionHandler: ChannelInboundHandler {
     private func refuse(context: ChannelHandlerContext) {
         guard !answered else { return }
         answered = true
-        let answer = failureAnswer(id: nil, error: LedgerError(.unavailable, message))
+        let answer = failureAnswer(id: nil, error: LedgerError(.unavailable, message)).bytes
         var buffer = context.channel.allocator.buffer(capacity: answer.count)
         buffer.writeBytes(answer)
         context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }

@@ -4,15 +4,9 @@ import LedgerProtocol
 import Metrics
 
 /// The server's swift-metrics instruments (a no-op until the process bootstraps a backend).
-enum ServerMetrics {
-    /// Ops with a label of their own; anything else counts as `other` (bounded label values).
-    static let knownOps: Set<String> = [
-        "ping", "append", "get", "read", "subscribe", "history", "status", "display", "check", "report", "verify", "stats",
-        "rebuild", "access-log", "metrics",
-    ]
-
-    static func request(_ op: String) {
-        Counter(label: "creditledger_requests_total", dimensions: [("op", knownOps.contains(op) ? op : "other")]).increment()
+package enum ServerMetrics {
+    package static func request(_ operation: LedgerOperation) {
+        Counter(label: "creditledger_requests_total", dimensions: [("op", operation.name)]).increment()
     }
 
     static func error(_ code: ErrorCode) {
@@ -26,8 +20,18 @@ enum ServerMetrics {
     static let headSeq = Gauge(label: "creditledger_head_seq")
 }
 
+/// One answer line, with the error code when it is a failure (the HTTPS edge's status).
+package struct Answer: Sendable {
+    package let bytes: [UInt8]
+    /// `nil` for a success.
+    package let error: ErrorCode?
+
+    /// A success answer.
+    package static func success(_ bytes: [UInt8]) -> Answer { Answer(bytes: bytes, error: nil) }
+}
+
 /// An error answer, counted by code.
-func failureAnswer(id: JSONValue?, error: LedgerError) -> [UInt8] {
+package func failureAnswer(id: JSONValue?, error: LedgerError) -> Answer {
     ServerMetrics.error(error.code)
-    return Response.failure(id: id, error: error)
+    return Answer(bytes: Response.failure(id: id, error: error), error: error.code)
 }

@@ -1,14 +1,14 @@
 import NIOConcurrencyHelpers
 
 /// Tells subscribed connections that the log has grown.
-final class SubscriptionHub: Sendable {
+package final class SubscriptionHub: Sendable {
     private let subscribers = NIOLockedValueBox<[ObjectIdentifier: @Sendable (UInt64) -> Void]>([:])
 
-    func add(_ key: ObjectIdentifier, _ notify: @escaping @Sendable (UInt64) -> Void) {
+    package func add(_ key: ObjectIdentifier, _ notify: @escaping @Sendable (UInt64) -> Void) {
         subscribers.withLockedValue { $0[key] = notify }
     }
 
-    func remove(_ key: ObjectIdentifier) {
+    package func remove(_ key: ObjectIdentifier) {
         _ = subscribers.withLockedValue { $0.removeValue(forKey: key) }
     }
 

@@ -45,7 +45,7 @@ final class CheckpointService: Service, @unchecked Sendable {
     /// Appends a checkpoint when either head moved since the last one.
     func writeIfChanged() throws {
         try lock.withLock {
-            let checkpoint = try ledger.store.checkpoint(writtenAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+            let checkpoint = try ledger.checkpoint(writtenAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
             guard last.map({ $0 != (checkpoint.events.seq, checkpoint.access.seq) }) ?? true else { return }
             try CheckpointFile.append(checkpoint, to: path)
             last = (checkpoint.events.seq, checkpoint.access.seq)

@@ -4,6 +4,7 @@ import CreditDomain
 import CreditLedger
 import CreditProjection
 import Foundation
+import LedgerEdge
 import LedgerProtocol
 import LedgerServer
 import LedgerStore
@@ -133,7 +134,7 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
         let checkpoints = CheckpointService(ledger: ledger, path: settings.checkpointPath, intervalSeconds: settings.checkpointIntervalSeconds, logger: logger)
         do {
             try PrivateFiles.directory(PrivateFiles.parent(of: checkpoints.path))
-            if let problem = try ledger.store.disagreement(with: try CheckpointFile.read(checkpoints.path)) {
+            if let problem = try ledger.disagreement(with: try CheckpointFile.read(checkpoints.path)) {
                 logger.critical("start.checkpoint_mismatch", metadata: ["file": "\(checkpoints.path)", "problem": "\(problem)"])
                 throw Self.configurationError("the store in \(settings.dataDirectory) does not match \(checkpoints.path): \(problem). If a backup was restored on purpose, move that file aside (keep it for the audit)")
             }
@@ -143,7 +144,7 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
         } catch {
             throw Self.configurationError("checkpoints \(checkpoints.path): \(error)")
         }
-        let head = try ledger.store.head()
+        let head = try ledger.head()
         logger.info("store.opened", metadata: ["data": "\(settings.dataDirectory)", "seq": "\(head.seq)"])
 
         // The only wall-clock reads: recordedAt (in the writer) and this default "today".
@@ -158,10 +159,19 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
             SystemdNotify.ready()
             logger.info("ready", metadata: ["socket": "\(socketPath)", "pid": "\(getpid())"])
         }
+        var edgeServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if var edge = settings.https {
+            edge.openAPIFile = settings.schemaDirectory + "/openapi.json"
+            do { _ = try HTTPSEdge.tlsConfiguration(edge) } catch { throw Self.configurationError("\(error)") }
+            // Listed after the socket: stopped first at the graceful shutdown, before the ledger drains.
+            edgeServices.append(.init(service: HTTPSEdge(configuration: edge, server: server, logger: logger)))
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: service),
+                    .init(service: service)
+                ] + edgeServices + [
+
                     // Ends at the graceful shutdown; the drain goes on (its final checkpoint is written below).
                     .init(service: checkpoints, successTerminationBehavior: .ignore),
                 ],
@@ -171,6 +181,9 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
         } catch let failure as LedgerService.StartFailure {
             logger.critical("start.socket_unavailable", metadata: ["socket": "\(socketPath)", "error": "\(failure)"])
             throw Self.configurationError("cannot serve \(socketPath): \(failure)")
+        } catch let failure as HTTPSEdge.StartFailure {
+            logger.critical("start.https_unavailable", metadata: ["error": "\(failure)"])
+            throw Self.configurationError("\(failure)")
         }
         // After the drain: the heads of the last commits, published.
         checkpoints.writeOrLog()

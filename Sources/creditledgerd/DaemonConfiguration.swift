@@ -1,6 +1,8 @@
 import CreditDomain
 import Foundation
+import LedgerEdge
 import LedgerJSON
+import LedgerProtocol
 import LedgerServer
 import LedgerStore
 import Logging
@@ -32,6 +34,8 @@ struct DaemonConfiguration {
     var access = AccessPolicy.embeddedDefault()
     /// `GET /metrics` over HTTP on a loopback address ("127.0.0.1:9464"); off by default.
     var metricsHTTP: (host: String, port: Int)?
+    /// The HTTPS edge (config `https`); off by default.
+    var https: EdgeConfiguration?
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String
@@ -80,6 +84,7 @@ struct DaemonConfiguration {
             case "maximumPipelinedRequests": maximumPipelinedRequests = try integer()
             case "maximumQueuedAppends": maximumQueuedAppends = try integer()
             case "access": access = try Self.accessPolicy(member, path: path)
+            case "https": https = try Self.edge(member, path: path)
             case "metricsHTTP":
                 let text = try string()
                 guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port),
@@ -130,19 +135,66 @@ struct DaemonConfiguration {
                     }
                     return values.map { UInt32($0.intValue!) }
                 }
-                var grant = Grant(roles: [role])
-                if role == .writer {
-                    guard let list = grantValue["authorities"]?.arrayValue, !list.isEmpty, list.count <= maximumAuthoritiesPerGrant,
-                        list.allSatisfy({ ($0.stringValue?.utf8.count ?? 0) > 0 && ($0.stringValue?.utf8.count ?? 0) <= 256 })
-                    else {
-                        throw Invalid(description: "config \(path): \(at).authorities must list the source.authority values (1 to \(maximumAuthoritiesPerGrant) names) this writer files for")
-                    }
-                    grant.authorities = Set(list.compactMap(\.stringValue))
-                }
-                policy.add(grant, uids: try ids("uids"), gids: try ids("gids"))
+                policy.add(try grant(role, grantValue, at: at, path: path), uids: try ids("uids"), gids: try ids("gids"))
             }
         }
         return policy
+    }
+
+    /// The grant of one entry: the role, and for a writer the authorities it lists.
+    static func grant(_ role: Role, _ entry: JSONValue, at: String, path: String) throws -> Grant {
+        var grant = Grant(roles: [role])
+        guard role == .writer else { return grant }
+        guard let list = entry["authorities"]?.arrayValue, !list.isEmpty, list.count <= maximumAuthoritiesPerGrant,
+            list.allSatisfy({ ($0.stringValue?.utf8.count ?? 0) > 0 && ($0.stringValue?.utf8.count ?? 0) <= 256 })
+        else {
+            throw Invalid(description: "config \(path): \(at).authorities must list the source.authority values (1 to \(maximumAuthoritiesPerGrant) names) this writer files for")
+        }
+        grant.authorities = Set(list.compactMap(\.stringValue))
+        return grant
+    }
+
+    /// `{"listen": "0.0.0.0:8443", "certificate": PEM, "key": PEM, "clientCA": PEM,
+    /// "maximumConnections": n, "idleTimeoutSeconds": n, "grants": {"admin": {"certificates":
+    /// [..]}, "auditor": {…}, "writer": [{"certificates": [..], "authorities": [..]}]}}`:
+    /// grants by certificate name (`cn:…`, `dns:…`, `uri:…`, `email:…`), as `access` by uid.
+    static func edge(_ value: JSONValue, path: String) throws -> EdgeConfiguration {
+        func text(_ name: String) throws -> String {
+            guard let text = value[name]?.stringValue, !text.isEmpty else { throw Invalid(description: "config \(path): https.\(name) is required (a file path)") }
+            return text
+        }
+        var edge = EdgeConfiguration(certificateFile: try text("certificate"), keyFile: try text("key"), clientCAFile: try text("clientCA"))
+        for (key, member) in value.objectValue ?? [] {
+            switch key {
+            case "certificate", "key", "clientCA", "grants": continue
+            case "listen":
+                guard let listen = member.stringValue, let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+                    (1...65535).contains(port), colon > listen.startIndex
+                else { throw Invalid(description: "config \(path): https.listen must be host:port, e.g. \"0.0.0.0:8443\"") }
+                edge.host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                edge.port = port
+            case "maximumConnections", "idleTimeoutSeconds":
+                guard let number = member.intValue, number > 0 else { throw Invalid(description: "config \(path): https.\(key) must be a positive integer") }
+                if key == "maximumConnections" { edge.maximumConnections = Int(number) } else { edge.idleTimeoutSeconds = number }
+            default: throw Invalid(description: "config \(path): https: unknown key '\(key)'")
+            }
+        }
+        for (key, member) in value["grants"]?.objectValue ?? [] {
+            guard let role = Role(rawValue: key) else { throw Invalid(description: "config \(path): https.grants.\(key): grants are admin, auditor and writer") }
+            let entries = role == .writer ? (member.arrayValue ?? [member]) : [member]
+            for (index, entry) in entries.enumerated() {
+                let at = "https.grants.\(key)" + (member.arrayValue != nil ? "[\(index)]" : "")
+                let allowed: Set<String> = role == .writer ? ["certificates", "authorities"] : ["certificates"]
+                for (name, _) in entry.objectValue ?? [] where !allowed.contains(name) { throw Invalid(description: "config \(path): \(at): unknown key '\(name)'") }
+                guard let names = entry["certificates"]?.arrayValue?.compactMap(\.stringValue), !names.isEmpty,
+                    names.allSatisfy({ name in ["cn:", "dns:", "uri:", "email:"].contains { name.hasPrefix($0) } })
+                else { throw Invalid(description: "config \(path): \(at).certificates must list certificate names: cn:…, dns:…, uri:… or email:…") }
+                let grant = try grant(role, entry, at: at, path: path)
+                for name in names { edge.identities[name] = (edge.identities[name] ?? Grant()).union(grant) }
+            }
+        }
+        edge.openAPIFile = nil
+        return edge
     }
 
     /// The checkpoint file in use: configured, or `checkpoints/NAME.heads.jsonl` beside the data

@@ -32,7 +32,7 @@ struct AppendLoad: ParsableCommand {
         let requests = self.requests
         let prefix = self.prefix
         let load = EventLoopLoad(requestsPerConnection: requests, maxSeconds: maxSeconds) { client, request in
-            var line = Array(#"{"op":"append","events":["#.utf8)
+            var line = Array(#"{"op":"\#(LedgerOperation.append.name)","events":["#.utf8)
             for item in 0..<batch {
                 if item > 0 { line.append(UInt8(ascii: ",")) }
                 let index = (client * requests + request) * batch + item
@@ -87,6 +87,15 @@ struct StatusLoad: ParsableCommand {
     @Option(help: "The date asked about.") var at = "2026-06-01"
     @Option(help: "Sent with audited reads (status, history).") var purpose = "bench"
 
+    /// The ops this load asks (each takes an entity and a date).
+    static let entityOps: Set<LedgerOperation> = [.status, .display, .history, .check]
+
+    func validate() throws {
+        guard let operation = LedgerOperation(name: op), Self.entityOps.contains(operation) else {
+            throw ValidationError("--op must be one of: \(Self.entityOps.map(\.name).sorted().joined(separator: ", "))")
+        }
+    }
+
     func run() throws {
         var chosen = benchEntityCodes(entities)
         if let entitiesFile {
@@ -96,7 +105,8 @@ struct StatusLoad: ParsableCommand {
         let codes = chosen
         let op = self.op
         let at = self.at
-        let extra = (op == "check" ? #","measure":"\#(measure)""# : "") + (op == "status" || op == "history" ? #","purpose":"\#(purpose)""# : "")
+        let operation = LedgerOperation(name: op)!
+        let extra = (operation == .check ? #","measure":"\#(measure)""# : "") + (operation.isAudited ? #","purpose":"\#(purpose)""# : "")
         let load = EventLoopLoad(requestsPerConnection: requests, maxSeconds: maxSeconds, depth: depth) { client, number in
             let entity = codes[(client * 7_368_787 + number * 104_729) % codes.count]
             return Array(#"{"op":"\#(op)","entity":"\#(entity)","at":"\#(at)"\#(extra)}"#.utf8) + [UInt8(ascii: "\n")]

@@ -1,0 +1,24 @@
+import LedgerJSON
+import LedgerStore
+
+/// The chains' heads, for the server and the daemon: the ledger answers these itself and
+/// never hands out its store (issue 12).
+extension Ledger {
+    /// The event log's durable head.
+    public func head() throws -> LogHead { try store.head() }
+
+    /// Both chains' durable heads now, as the checkpoint file records them.
+    public func checkpoint(writtenAtMilliseconds: Int64) throws -> Checkpoint {
+        try store.checkpoint(writtenAtMilliseconds: writtenAtMilliseconds)
+    }
+
+    /// `nil` when the store agrees with every checkpoint; otherwise what is wrong.
+    public func disagreement(with checkpoints: [Checkpoint]) throws -> String? {
+        try store.disagreement(with: checkpoints)
+    }
+
+    /// `verify` against the checkpoint file at `path` (`ok`, `checkpoints`, `file`, `problem`).
+    public func checkpointReport(file path: String) throws -> JSONValue {
+        try store.checkpointReport(file: path)
+    }
+}

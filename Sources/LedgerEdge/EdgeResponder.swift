@@ -1,0 +1,194 @@
+import CreditDomain
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LedgerJSON
+import LedgerProtocol
+import LedgerServer
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import ServiceLifecycle
+
+/// A request's context on the edge: the channel, for the client certificate.
+struct EdgeContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.channel = source.channel
+    }
+}
+
+/// Answers `POST /v1/{op}`: the body is the line protocol's request (without `op`, or with
+/// the same), the answer is the line protocol's answer, with an HTTP status for its code.
+/// Shares the socket server's ops, access control, access log and answer budget.
+struct EdgeResponder: Sendable {
+    let operations: Operations
+    let hub: SubscriptionHub
+    let budget: BufferBudget
+    let configuration: EdgeConfiguration
+    let logger: Logger
+
+    /// Seconds a client told 429 should wait before it asks again.
+    static let retryAfterSeconds = 1
+    /// Records one subscription writes per chunk.
+    static let subscriptionChunk = 256
+
+    func respond(_ request: Hummingbird.Request, context: EdgeContext) async throws -> Hummingbird.Response {
+        let caller: Caller
+        do {
+            caller = try await identify(context.channel)
+        } catch {
+            return reply(failureAnswer(id: nil, error: LedgerError(.forbidden, "the client certificate cannot be read: \(error)")))
+        }
+        let name = context.parameters.get("op") ?? ""
+        guard let operation = LedgerOperation(name: name) else {
+            return reply(failureAnswer(id: nil, error: LedgerError(.unknownOp, "unknown op '\(name.prefix(100))': see /v1/openapi.json", field: "op")))
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: configuration.maximumBodyBytes)
+        } catch {
+            return reply(failureAnswer(id: nil, error: LedgerError(.lineTooLong, "the body exceeds \(configuration.maximumBodyBytes) bytes")))
+        }
+        let parsed: LedgerProtocol.Request
+        switch Self.parse(body: body, operation: operation) {
+        case let .failure(failure): return reply(failureAnswer(id: failure.id, error: failure.error))
+        case let .success(request): parsed = request
+        }
+        ServerMetrics.request(operation)
+        if let refusal = OpAccess.refusal(parsed, caller: caller) { return reply(failureAnswer(id: parsed.id, error: refusal)) }
+        switch operation.answering {
+        case .atOnce:
+            guard operation.hasSmallAnswer || budget.used < budget.ceilingBytes else { return tooBusy(parsed) }
+            let operations = self.operations
+            let answer = try await NIOThreadPool.singleton.runIfActive { operations.answer(parsed) }
+            return reply(answer)
+        case .afterCommit:
+            let isRead = operation != .append
+            if isRead {
+                guard budget.used < budget.ceilingBytes, budget.tryStartRead() else { return tooBusy(parsed) }
+            }
+            defer { if isRead { budget.finishRead() } }
+            let answer = await withCheckedContinuation { continuation in
+                operations.submit(parsed, caller: caller) { continuation.resume(returning: $0) }
+            }
+            return reply(answer)
+        case .stream:
+            return await subscribe(parsed, caller: caller, channel: context.channel)
+        }
+    }
+
+    /// The request in `body`: a JSON object whose `op`, when present, is the path's.
+    static func parse(body: ByteBuffer, operation: LedgerOperation) -> Result<LedgerProtocol.Request, RequestError> {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(Array(body.readableBytesView))
+        } catch {
+            return .failure(RequestError(id: nil, error: LedgerError(.badJSON, "the body is not valid JSON: \(error)")))
+        }
+        guard case .object = value else {
+            return .failure(RequestError(id: nil, error: LedgerError(.badJSON, "the body must be a JSON object, got \(value.typeName)")))
+        }
+        if let op = value["op"], op.stringValue != operation.name {
+            return .failure(RequestError(id: value["id"], error: LedgerError(.invalidField, "op must be absent or '\(operation.name)' on this path", field: "op")))
+        }
+        return .success(LedgerProtocol.Request(operation: operation, id: value["id"], parameters: value))
+    }
+
+    /// The caller named by its verified client certificate (TLS has already refused a
+    /// connection without one, or with one the CA did not sign).
+    func identify(_ channel: any Channel) async throws -> Caller {
+        guard let certificate = try await channel.nioSSL_peerCertificate().get() else {
+            throw LedgerError(.forbidden, "no client certificate")
+        }
+        let identity = try CertificateNames.identity(of: certificate)
+        let (grant, name) = configuration.grant(of: identity)
+        return Caller(certificate: identity, name: name, grant: grant)
+    }
+
+    /// The answer as the body, with the status its code maps to; its bytes count in the
+    /// shared budget until the client has taken them.
+    func reply(_ answer: Answer) -> Hummingbird.Response {
+        let budget = self.budget
+        let bytes = answer.bytes
+        budget.take(bytes.count)
+        let body = ResponseBody(contentLength: bytes.count) { writer in
+            defer { budget.giveBack(bytes.count) }
+            try await writer.write(ByteBuffer(bytes: bytes))
+            try await writer.finish(nil)
+        }
+        return Hummingbird.Response(status: EdgeStatus.of(answer.error), headers: [.contentType: "application/json"], body: body)
+    }
+
+    /// 429: the answers waiting to leave fill the daemon's budget; ask again shortly.
+    func tooBusy(_ request: LedgerProtocol.Request) -> Hummingbird.Response {
+        let answer = failureAnswer(
+            id: request.id, error: LedgerError(.unavailable, "the daemon holds as many unsent answers as it may: retry after \(Self.retryAfterSeconds) s"))
+        var response = reply(answer)
+        response.status = .tooManyRequests
+        response.headers[.retryAfter] = "\(Self.retryAfterSeconds)"
+        return response
+    }
+
+    /// `subscribe`: the answer line, then one `{"event":…}` line per event from `from` on,
+    /// then each new one as it commits, until the client closes (application/x-ndjson).
+    func subscribe(_ request: LedgerProtocol.Request, caller: Caller, channel: any Channel) async -> Hummingbird.Response {
+        let refusal = await withCheckedContinuation { continuation in
+            operations.recordAccess(request, caller: caller) { continuation.resume(returning: $0) }
+        }
+        if let refusal { return reply(refusal) }
+        let from: Int64
+        let head: UInt64
+        do {
+            from = try request.integer("from", in: 1...Int64.max) ?? 1
+            head = try operations.ledger.head().seq
+        } catch {
+            return reply(failureAnswer(id: request.id, error: (error as? LedgerError) ?? LedgerError(.internal, "\(error)")))
+        }
+        let first = LedgerProtocol.Response.success(id: request.id, result: ["subscribed": true, "from": .int(from), "head": .int(Int64(head))])
+        let (grown, continuation) = AsyncStream.makeStream(of: UInt64.self, bufferingPolicy: .bufferingNewest(1))
+        let keyObject = SubscriptionKey()
+        let key = ObjectIdentifier(keyObject)
+        hub.add(key) { continuation.yield($0) }
+        channel.closeFuture.whenComplete { _ in continuation.finish() }
+        let ledger = operations.ledger
+        let hub = self.hub
+        let body = ResponseBody { writer in
+            defer { withExtendedLifetime(keyObject) { hub.remove(key) } }
+            try await writer.write(ByteBuffer(bytes: first))
+            var next = UInt64(from)
+            var known = head
+            var updates = grown.makeAsyncIterator()
+            // The daemon stopping ends the stream, as the socket's drain closes its subscribers.
+            try await withGracefulShutdownHandler {
+                while true {
+                    while next <= known {
+                        let records = try ledger.records(from: next, limit: Self.subscriptionChunk).filter { $0.seq <= known }
+                        guard !records.isEmpty else { break }
+                        var buffer = ByteBuffer()
+                        for record in records {
+                            buffer.writeString(#"{"event":"#)
+                            buffer.writeBytes(record.jsonWithHash())
+                            buffer.writeString("}\n")
+                            next = record.seq + 1
+                        }
+                        try await writer.write(buffer)
+                    }
+                    guard let seq = await updates.next() else { break }
+                    known = max(known, seq)
+                }
+            } onGracefulShutdown: {
+                continuation.finish()
+            }
+            try await writer.finish(nil)
+        }
+        return Hummingbird.Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: body)
+    }
+}
+
+/// A distinct key per subscription in the hub.
+private final class SubscriptionKey: Sendable {}

@@ -1,0 +1,85 @@
+import Foundation
+import LedgerJSON
+import LedgerProtocol
+
+/// `Tools/try-https` run for a test: the daemon with its HTTPS edge, throwaway certificates,
+/// and curl as the client (a real HTTP/TLS client, not ours).
+final class TryHTTPS: @unchecked Sendable {
+    let url: String
+    let ca: String
+    let socketPath: String
+    /// Certificate and key files by role: writer, auditor, admin, public.
+    let certificates: [String: (cert: String, key: String, name: String)]
+    private let process: Process
+    private let outputPath: String
+
+    /// Starts the tool with the built daemon and waits for its JSON line.
+    init() throws {
+        outputPath = NSTemporaryDirectory() + "cl-https-" + UUID().uuidString
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        let output = FileHandle(forWritingAtPath: outputPath)!
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Daemon.repository.appendingPathComponent("Tools/try-https").path)
+        process.arguments = ["--binaries", Daemon.buildDirectory.path]
+        process.standardOutput = output
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try ChildProcess.run(process)
+        let deadline = Date().addingTimeInterval(60)
+        var line: JSONValue?
+        while Date() < deadline, line == nil {
+            let text = String(decoding: FileManager.default.contents(atPath: outputPath) ?? Data(), as: UTF8.self)
+            if let first = text.split(separator: "\n").first { line = try JSONParser.parse(Array(first.utf8)) }
+            if line == nil {
+                guard process.isRunning else { throw LineClient.Failure(description: "try-https exited: \(text)") }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        guard let line, let url = line["url"]?.stringValue, let ca = line["ca"]?.stringValue, let socket = line["socket"]?.stringValue,
+            let certs = line["certs"]?.objectValue
+        else { throw LineClient.Failure(description: "try-https printed no usable line") }
+        self.url = url
+        self.ca = ca
+        self.socketPath = socket
+        var certificates: [String: (String, String, String)] = [:]
+        for (role, files) in certs {
+            certificates[role] = (files["cert"]?.stringValue ?? "", files["key"]?.stringValue ?? "", files["name"]?.stringValue ?? "")
+        }
+        self.certificates = certificates
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            ChildProcess.wait(process)
+        }
+        try? FileManager.default.removeItem(atPath: outputPath)
+    }
+
+    /// SIGTERM to the tool (which stops the daemon); its exit status.
+    func stop() -> Int32 {
+        process.terminate()
+        return ChildProcess.wait(process)
+    }
+
+    /// One curl run: `POST /v1/{op}` with `body` as `role` (nil: no client certificate);
+    /// the HTTP status (0 when no HTTP answer came) and the body.
+    func post(_ op: String, _ body: String, as role: String?, extra: [String] = []) throws -> (status: Int, body: String, curlExit: Int32) {
+        // A body too long for an argument goes through a file.
+        let bodyFile = NSTemporaryDirectory() + "cl-body-" + UUID().uuidString
+        FileManager.default.createFile(atPath: bodyFile, contents: Data(body.utf8))
+        defer { try? FileManager.default.removeItem(atPath: bodyFile) }
+        var arguments = ["-s", "--cacert", ca, "-o", "-", "-w", "\n%{http_code}", "-H", "Content-Type: application/json", "--data-binary", "@" + bodyFile]
+        if let role, let files = certificates[role] { arguments += ["--cert", files.cert, "--key", files.key] }
+        arguments += extra + ["\(url)/v1/\(op)"]
+        let run = try ChildProcess.output(of: "/usr/bin/curl", arguments)
+        var lines = run.output.split(separator: "\n", omittingEmptySubsequences: false)
+        let status = Int(lines.popLast() ?? "") ?? 0
+        return (status, lines.joined(separator: "\n"), run.status)
+    }
+
+    /// `post` with a JSON body, the answer parsed (nil when the body is not JSON).
+    func call(_ op: String, _ request: JSONValue, as role: String?) throws -> (status: Int, answer: JSONValue?) {
+        let answer = try post(op, CanonicalJSON.string(request), as: role)
+        return (answer.status, try? JSONParser.parse(Array(answer.body.utf8)))
+    }
+}
