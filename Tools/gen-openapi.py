@@ -375,7 +375,8 @@ def build():
                 "same error codes, mapped onto HTTP statuses:",
                 "| status | codes |\n|---|---|\n| 200 | (ok) |\n" + codes_table,
                 "`unavailable` is 429 (with `Retry-After`) when the caller's own bounds are spent — its connections, its budget of "
-                "unsent answers — and 503 when the store is full, the daemon is shutting down or storage failed.",
+                "unsent answers — and 503 when the store is full, the daemon is shutting down or storage failed. A path naming no op "
+                "is 404; another method on a path here is 405 with `Allow` (never a 5xx).",
                 "Callers authenticate with a client certificate (mutual TLS); the identity it names gets the grants the edge's "
                 "configuration lists for it, as a Unix uid does on the socket: `writer` (bound to the authorities it files for), "
                 "`auditor`, `admin`; everyone may use the public ops. Each operation says which grants it needs "
