@@ -92,11 +92,7 @@ struct Operations: Sendable {
 
     /// The Prometheus text exposition, with the gauges read now.
     func metrics() -> String {
-        ServerMetrics.connections.record(connectionCount())
-        if let counts = try? ledger.counts() {
-            ServerMetrics.storeBytes.record(counts.usedBytes)
-            ServerMetrics.headSeq.record(Int(counts.head.seq))
-        }
+        ServerMetrics.sample(ledger: ledger, connectionCount: connectionCount())
         return metricsText?() ?? "# no metrics backend\n"
     }
 

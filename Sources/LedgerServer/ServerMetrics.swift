@@ -1,18 +1,23 @@
 import CreditDomain
+import CreditLedger
 import LedgerJSON
 import LedgerProtocol
+import LedgerStore
 import Metrics
 
 /// The server's swift-metrics instruments (a no-op until the process bootstraps a backend).
-enum ServerMetrics {
+/// Their help texts and buckets: ``MetricFamily/all``.
+public enum ServerMetrics {
     /// Ops with a label of their own; anything else counts as `other` (bounded label values).
     static let knownOps: Set<String> = [
         "ping", "append", "get", "read", "subscribe", "history", "status", "display", "check", "report", "verify", "stats",
         "rebuild", "access-log", "metrics",
     ]
 
+    static func opLabel(_ op: String) -> String { knownOps.contains(op) ? op : "other" }
+
     static func request(_ op: String) {
-        Counter(label: "creditledger_requests_total", dimensions: [("op", knownOps.contains(op) ? op : "other")]).increment()
+        Counter(label: "creditledger_requests_total", dimensions: [("op", opLabel(op))]).increment()
     }
 
     static func error(_ code: ErrorCode) {
@@ -21,9 +26,66 @@ enum ServerMetrics {
 
     static let connections = Gauge(label: "creditledger_connections")
     static let refusedConnections = Counter(label: "creditledger_connections_refused_total")
-    static let bufferedBytes = Gauge(label: "creditledger_buffered_bytes")
     static let storeBytes = Gauge(label: "creditledger_store_bytes")
+    static let storeSizeLimitBytes = Gauge(label: "creditledger_store_size_limit_bytes")
+    static let storeFillRatio = Gauge(label: "creditledger_store_fill_ratio")
     static let headSeq = Gauge(label: "creditledger_head_seq")
+    static let accessLogHeadSeq = Gauge(label: "creditledger_access_log_head_seq")
+    static let lastAppendSeconds = Gauge(label: "creditledger_last_append_timestamp_seconds")
+    static let lastCommitSeconds = Gauge(label: "creditledger_last_commit_timestamp_seconds")
+
+    /// Creates every series known at start, once the backend is bootstrapped: each family without
+    /// labels, an error counter per code and the build info. A counter that exists at 0 before its
+    /// first increment lets `increase()` see that increment (alerts on failures rely on it).
+    /// - Parameter startTimeSeconds: when the process started, in seconds since the Unix epoch.
+    public static func publishInitialSeries(startTimeSeconds: Double) {
+        for family in MetricFamily.all where family.labels.isEmpty {
+            switch family.kind {
+            case .counter: _ = Counter(label: family.name)
+            case .gauge: _ = Gauge(label: family.name)
+            case .durationHistogram: _ = Metrics.Timer(label: family.name)
+            case .valueHistogram: _ = Recorder(label: family.name, aggregate: true)
+            }
+        }
+        for code in ErrorCode.allCases {
+            _ = Counter(label: "creditledger_errors_total", dimensions: [("code", code.rawValue)])
+        }
+        Gauge(label: "creditledger_build_info", dimensions: [("version", CreditLedgerVersion.current), ("swift", swiftCompilerVersion)]).record(1)
+        Gauge(label: "process_start_time_seconds").record(startTimeSeconds)
+    }
+
+    /// The Swift compiler that built this binary, as major.minor (there is no run-time value).
+    static var swiftCompilerVersion: String {
+        #if compiler(>=6.5)
+        return "6.5+"
+        #elseif compiler(>=6.4)
+        return "6.4"
+        #elseif compiler(>=6.3)
+        return "6.3"
+        #elseif compiler(>=6.2)
+        return "6.2"
+        #elseif compiler(>=6.1)
+        return "6.1"
+        #else
+        return "6.0"
+        #endif
+    }
+
+    /// Reads the gauges of the store and the connections now (at each scrape). A store that
+    /// cannot be read leaves the store's gauges as they were.
+    static func sample(ledger: Ledger, connectionCount: Int) {
+        connections.record(connectionCount)
+        let used = ledger.store.usedBytes()
+        let limit = ledger.store.mapSizeBytes()
+        storeBytes.record(used)
+        storeSizeLimitBytes.record(limit)
+        storeFillRatio.record(limit > 0 ? Double(used) / Double(limit) : 0)
+        guard let (events, access) = try? ledger.store.read({ log in (log.head, try? log.accessLog().head) }) else { return }
+        headSeq.record(Int(events.seq))
+        lastAppendSeconds.record(Double(events.recordedAtMilliseconds) / 1000)
+        lastCommitSeconds.record(Double(max(events.recordedAtMilliseconds, access?.recordedAtMilliseconds ?? 0)) / 1000)
+        if let access { accessLogHeadSeq.record(Int(access.seq)) }
+    }
 }
 
 /// An error answer, counted by code.
