@@ -4,6 +4,7 @@ import LedgerJSON
 import LedgerProtocol
 import LedgerStore
 import Metrics
+import NIOConcurrencyHelpers
 
 /// The server's swift-metrics instruments (a no-op until the process bootstraps a backend).
 /// Their help texts and buckets: ``MetricFamily/all``.
@@ -17,11 +18,46 @@ public enum ServerMetrics {
     static func opLabel(_ op: String) -> String { knownOps.contains(op) ? op : "other" }
 
     static func request(_ op: String) {
-        Counter(label: "creditledger_requests_total", dimensions: [("op", opLabel(op))]).increment()
+        let op = opLabel(op)
+        perRequest.withLockedValue { instruments in
+            cached(&instruments.requests, op) { Counter(label: "creditledger_requests_total", dimensions: [("op", op)]) }
+        }.increment()
     }
 
     static func error(_ code: ErrorCode) {
         Counter(label: "creditledger_errors_total", dimensions: [("code", code.rawValue)]).increment()
+    }
+
+    /// An answer to `op` is ready: counted by op and outcome (`ok` or the error code), and its
+    /// latency observed. Called from one place, `Operations.finish`.
+    static func answered(op: String, error: ErrorCode?, duration: Duration) {
+        let op = opLabel(op)
+        let outcome = error?.rawValue ?? "ok"
+        let (answers, timer) = perRequest.withLockedValue { instruments in
+            (cached(&instruments.answers, op + " " + outcome) { Counter(label: "creditledger_answers_total", dimensions: [("op", op), ("outcome", outcome)]) },
+             cached(&instruments.durations, op) { Metrics.Timer(label: "creditledger_request_duration_seconds", dimensions: [("op", op)]) })
+        }
+        answers.increment()
+        timer.record(duration: duration)
+    }
+
+    /// The instruments counted at every request, each made once per label values: making one
+    /// asks the metrics backend, whose registry checks the name, labels and help text under its
+    /// lock. Bounded: ops are ``knownOps`` and `other`, outcomes `ok` and the error codes.
+    private static let perRequest = NIOLockedValueBox(PerRequestInstruments())
+
+    private static func cached<Instrument>(_ table: inout [String: Instrument], _ key: String, _ make: () -> Instrument) -> Instrument {
+        if let instrument = table[key] { return instrument }
+        let instrument = make()
+        table[key] = instrument
+        return instrument
+    }
+
+    private struct PerRequestInstruments {
+        var requests: [String: Counter] = [:]
+        /// By op and outcome, as "op outcome".
+        var answers: [String: Counter] = [:]
+        var durations: [String: Metrics.Timer] = [:]
     }
 
     static let connections = Gauge(label: "creditledger_connections")
