@@ -22,3 +22,15 @@ extension Ledger {
         try store.checkpointReport(file: path)
     }
 }
+
+extension Ledger {
+    /// Bytes the store uses and the size it may grow to (the map size).
+    public func storeSize() -> (usedBytes: Int, limitBytes: Int) {
+        (store.usedBytes(), store.mapSizeBytes())
+    }
+
+    /// Both chains' heads: the event log's, and the access log's (`nil` when it cannot be read).
+    public func heads() throws -> (events: LogHead, access: LogHead?) {
+        try store.read { log in (log.head, try? log.accessLog().head) }
+    }
+}

@@ -32,7 +32,9 @@ package struct Operations: Sendable {
 
     /// Answers an op answered at once, or a recorded read once its record is durable (not
     /// `append` or `subscribe`).
-    package func answer(_ request: Request) -> Answer {
+    /// - Parameter started: when the request was taken up (for a recorded read, before its
+    ///   access record: that commit counts in its latency).
+    package func answer(_ request: Request, startedAt started: ContinuousClock.Instant = .now) -> Answer {
         do {
             let result: [UInt8]
             switch request.operation {
@@ -56,16 +58,28 @@ package struct Operations: Sendable {
             guard result.count <= Self.maximumAnswerBytes else {
                 throw LedgerError(.tooLarge, "the answer would be \(result.count) bytes, over the cap of \(Self.maximumAnswerBytes): ask for a smaller page (limit)", field: "limit")
             }
-            return .success(Response.success(id: request.id, resultJSON: result))
+            return finish(request, startedAt: started, .success(result))
         } catch {
-            return failureAnswer(id: request.id, error: Self.protocolError(error))
+            return finish(request, startedAt: started, .failure(Self.protocolError(error)))
+        }
+    }
+
+    /// The answer line of `request`: its result, or the error. Every answer computed for an
+    /// admitted request comes through here, counted by op and outcome and timed from `started`.
+    func finish(_ request: Request, startedAt started: ContinuousClock.Instant, _ outcome: Result<[UInt8], LedgerError>) -> Answer {
+        let failure: LedgerError? = if case let .failure(error) = outcome { error } else { nil }
+        ServerMetrics.answered(request.operation, error: failure?.code, duration: started.duration(to: .now))
+        switch outcome {
+        case let .success(result): return .success(Response.success(id: request.id, resultJSON: result))
+        case let .failure(error): return failureAnswer(id: request.id, error: error)
         }
     }
 
     /// Runs a request answered after a commit: an append, or a read recorded in the access
     /// log (answered once the record is durable).
     package func submit(_ request: Request, caller: Caller, completion: @escaping @Sendable (Answer) -> Void) {
-        guard request.operation != .append else { return append(request, completion: completion) }
+        let started = ContinuousClock.now
+        guard request.operation != .append else { return append(request, startedAt: started, completion: completion) }
         // Computed once the record is durable: a read queued behind an append of the same
         // connection must see it (the append commits in the same or an earlier commit).
         ledger.recordAccess(OpAccess.record(request, caller: caller)) { result in
@@ -73,8 +87,8 @@ package struct Operations: Sendable {
             case .success:
                 // Not on the thread that reported the commit (it flushes the next one): on
                 // any core free, so that pipelined reads of one connection run side by side.
-                DispatchQueue.global().async { completion(answer(request)) }
-            case let .failure(error): completion(failureAnswer(id: request.id, error: error))
+                DispatchQueue.global().async { completion(answer(request, startedAt: started)) }
+            case let .failure(error): completion(finish(request, startedAt: started, .failure(error)))
             }
         }
     }
@@ -95,11 +109,7 @@ package struct Operations: Sendable {
 
     /// The Prometheus text exposition, with the gauges read now.
     func metrics() -> String {
-        ServerMetrics.connections.record(connectionCount())
-        if let counts = try? ledger.counts() {
-            ServerMetrics.storeBytes.record(counts.usedBytes)
-            ServerMetrics.headSeq.record(Int(counts.head.seq))
-        }
+        ServerMetrics.sample(ledger: ledger, connectionCount: connectionCount())
         return metricsText?() ?? "# no metrics backend\n"
     }
 
@@ -123,30 +133,30 @@ package struct Operations: Sendable {
     }
 
     /// Starts an append; `completion` gets the answer line once the commit is durable.
-    func append(_ request: Request, completion: @escaping @Sendable (Answer) -> Void) {
-        let id = request.id
+    func append(_ request: Request, startedAt started: ContinuousClock.Instant = .now, completion: @escaping @Sendable (Answer) -> Void) {
+        let refuse: @Sendable (LedgerError) -> Void = { completion(finish(request, startedAt: started, .failure($0))) }
         guard let eventsValue = request["events"] else {
-            return completion(failureAnswer(id: id, error: LedgerError(.missingField, "events is required", field: "events")))
+            return refuse(LedgerError(.missingField, "events is required", field: "events"))
         }
         guard let events = eventsValue.arrayValue else {
-            return completion(failureAnswer(id: id, error: LedgerError(.invalidField, "events must be an array", field: "events")))
+            return refuse(LedgerError(.invalidField, "events must be an array", field: "events"))
         }
         var expected: [(String, Int64)] = []
         if let versions = request["expectedVersion"], !versions.isNull {
             guard let members = versions.objectValue else {
-                return completion(failureAnswer(id: id, error: LedgerError(.invalidField, "expectedVersion must be an object {entity: count}", field: "expectedVersion")))
+                return refuse(LedgerError(.invalidField, "expectedVersion must be an object {entity: count}", field: "expectedVersion"))
             }
             for (entity, count) in members {
                 guard let count = count.intValue, count >= 0 else {
-                    return completion(failureAnswer(id: id, error: LedgerError(.invalidField, "expected counts must be non-negative integers", field: "expectedVersion.\(entity)")))
+                    return refuse(LedgerError(.invalidField, "expected counts must be non-negative integers", field: "expectedVersion.\(entity)"))
                 }
                 expected.append((entity, count))
             }
         }
         ledger.append(events: events, expectedVersion: expected) { result in
             switch result {
-            case let .success(appended): completion(.success(Response.success(id: id, result: Self.encode(appended))))
-            case let .failure(error): completion(failureAnswer(id: id, error: Self.protocolError(error)))
+            case let .success(appended): completion(finish(request, startedAt: started, .success(CanonicalJSON.encode(Self.encode(appended)))))
+            case let .failure(error): refuse(Self.protocolError(error))
             }
         }
     }

@@ -93,8 +93,10 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
         }
         let logger = Logger(label: "creditledgerd")
         // swift-metrics into a Prometheus registry: the `metrics` op and the optional HTTP listener.
+        // The families' help texts and buckets come from MetricFamily.all.
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        MetricsSystem.bootstrap(DescribedMetricsFactory(registry: registry))
+        ServerMetrics.publishInitialSeries(startTimeSeconds: Date().timeIntervalSince1970)
 
         let catalogue: SchemaCatalogue
         do {
