@@ -17,7 +17,7 @@ struct Ping: ParsableCommand {
 struct Append: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Append events from JSON Lines (a file, or standard input), in batches.",
-        discussion: "Each batch is all-or-nothing. Batches already acknowledged stay when a later one fails; the failing batch and its error are reported and the command exits 1.")
+        discussion: "Each batch is all-or-nothing. Batches already acknowledged stay when a later one fails; the failing batch and the daemon's error are reported on one line, and the exit status is the error's (65 for refused data).")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "A JSON Lines file of events; - or nothing for standard input.")
     var file: String?
@@ -45,12 +45,9 @@ struct Append: ParsableCommand {
         var batchFirstLine = 1
         func flush() throws {
             guard !batch.isEmpty else { return }
-            let answer = try client.call(["op": "append", "events": .array(batch)])
-            let result: JSONValue
-            do {
-                result = try ConnectionOptions.result(of: answer)
-            } catch {
-                throw ValidationError("batch starting at line \(batchFirstLine): \(error) — \(appended) event(s) before it were appended")
+            let answer = try ConnectionOptions.reading { try client.call(["op": "append", "events": .array(batch)]) }
+            guard let result = answer["result"], answer["ok"]?.boolValue == true else {
+                throw CtlError(daemonError: answer["error"], context: "batch starting at line \(batchFirstLine) (\(appended) event(s) before it were appended)")
             }
             for event in result["appended"]?.arrayValue ?? [] {
                 if event["duplicate"]?.boolValue == true { duplicates += 1 } else { appended += 1 }
@@ -60,7 +57,11 @@ struct Append: ParsableCommand {
         }
         for (index, line) in lines.enumerated() {
             let value: JSONValue
-            do { value = try JSONParser.parse(line) } catch { throw ValidationError("line \(index + 1): not JSON: \(error)") }
+            do {
+                value = try JSONParser.parse(line)
+            } catch {
+                throw CtlError("bad_json", "line \(index + 1): not JSON: \(error) (\(appended) event(s) before its batch were appended)", exitStatus: .dataError)
+            }
             if batch.isEmpty { batchFirstLine = index + 1 }
             batch.append(value)
             if batch.count == batchSize { try flush() }
