@@ -93,26 +93,20 @@ struct Get: ParsableCommand {
 }
 
 struct History: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List an entity's events in log order.")
+    static let configuration = CommandConfiguration(abstract: "List an entity's events in log order (auditors).")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The USCC or resident ID number.") var entity: String
-    @Option(name: .long, help: "A seq or an RFC 3339 timestamp: show what was known then.") var knownAt: String?
+    @Option(name: .long, help: KnownAtArgument.help) var knownAt: KnownAtArgument?
 
     func run() throws {
         var request: [(String, JSONValue)] = [("op", "history"), ("entity", .string(entity))]
-        if let knownAt { request.append(("knownAt", Int64(knownAt).map { .int($0) } ?? .string(knownAt))) }
-        let client = try connection.connect()
-        var result = try connection.call(client, .object(request))
+        if let knownAt { request.append(("knownAt", knownAt.json)) }
         // Every page, bound to the first page's knownAt.
-        var events = result["events"]?.arrayValue ?? []
-        var next = result["next"]?.intValue
-        while let from = next {
-            let page = try connection.call(client, .object(request.filter { $0.0 != "knownAt" } + [("knownAt", result["knownAt"] ?? .null), ("from", .int(from))]))
-            events += page["events"]?.arrayValue ?? []
-            next = page["next"]?.intValue
+        let result = try Pages.joined(connection, try connection.connect(), request: request, items: "events", cursor: .seq) { first in
+            [("knownAt", first["knownAt"] ?? .null)]
         }
-        if case let .object(members) = result { result = .object(members.map { $0.0 == "events" ? ("events", .array(events)) : $0 }) }
         if connection.json { return Output.json(result) }
+        let events = result["events"]?.arrayValue ?? []
         Output.line("\(result["entity"]?.stringValue ?? entity): \(events.count) event(s) known at seq \(CanonicalJSON.string(result["knownAt"] ?? .null))")
         for event in events { Output.line("  " + Output.summary(event)) }
     }
@@ -147,27 +141,17 @@ struct Report: ParsableCommand {
         discussion: "Pinned to the ledger head: running it again with --head SEQ gives the same bytes. Writes report-ENTITY-FROM-TO.json and .html.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The entity's USCC or ID number.") var entity: String
-    @Option(name: .long, help: "The first day (YYYY-MM-DD).") var from: String
-    @Option(name: .long, help: "The last day (YYYY-MM-DD).") var to: String
+    @Option(name: .long, help: ArgumentHelp(DayArgument.help + " The first day.", valueName: "day")) var from: DayArgument
+    @Option(name: .long, help: ArgumentHelp(DayArgument.help + " The last day.", valueName: "day")) var to: DayArgument
     @Option(name: .long, help: "Recompute at this ledger seq instead of the head.") var head: Int64?
     @Option(name: .long, help: "The folder to write into.") var output: String = "."
 
     func run() throws {
-        var request: [(String, JSONValue)] = [("op", "report"), ("entity", .string(entity)), ("from", .string(from)), ("to", .string(to))]
+        var request: [(String, JSONValue)] = [("op", "report"), ("entity", .string(entity)), ("from", from.json), ("to", to.json)]
         if let head { request.append(("head", .int(head))) }
-        let client = try connection.connect()
-        var report = try connection.call(client, .object(request))
-        // A long report comes in pages: the rest pinned to the first page's head, then joined.
-        var records = report["records"]?.arrayValue ?? []
-        var next = report["page"]?["next"]?.intValue
-        let pinned: [(String, JSONValue)] = [("head", report["head"]?["seq"] ?? .null), ("rulesDigest", report["basis"]?["rulesDigest"] ?? .null)]
-        while let offset = next {
-            let page = try connection.call(client, .object(request.filter { $0.0 != "head" } + pinned + [("offset", .int(offset))]))
-            records += page["records"]?.arrayValue ?? []
-            next = page["page"]?["next"]?.intValue
-        }
-        if case let .object(members) = report {
-            report = .object(members.filter { $0.0 != "page" }.map { $0.0 == "records" ? ("records", .array(records)) : $0 })
+        // A long report comes in pages: the rest pinned to the first page's head and rules, then joined.
+        let report = try Pages.joined(connection, try connection.connect(), request: request, items: "records", cursor: .offset) { first in
+            [("head", first["head"]?["seq"] ?? .null), ("rulesDigest", first["basis"]?["rulesDigest"] ?? .null)]
         }
         if !FileManager.default.fileExists(atPath: output) { try PrivateFiles.directory(output) }
         let base = output + "/report-\(report["entity"]?.stringValue ?? entity)-\(from)-\(to)"
