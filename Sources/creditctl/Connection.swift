@@ -38,6 +38,26 @@ struct ConnectionOptions: ParsableArguments {
         try Self.reading { try client.call(withPurpose(request)) }
     }
 
+    /// Requests most in flight on one connection: well under the daemon's pipelining bound
+    /// (1,024), and few enough that unread answers never fill the socket while we still send.
+    static let pipelineWindow = 64
+
+    /// Sends every request on one connection, up to ``pipelineWindow`` ahead of the answers,
+    /// and returns the answers in request order (the protocol answers in order).
+    func answers(_ client: LineClient, _ requests: [JSONValue]) throws -> [JSONValue] {
+        var answers: [JSONValue] = []
+        answers.reserveCapacity(requests.count)
+        var sent = 0
+        while answers.count < requests.count {
+            while sent < requests.count && sent - answers.count < Self.pipelineWindow {
+                try Self.reading { try client.send(withPurpose(requests[sent])) }
+                sent += 1
+            }
+            answers.append(try Self.reading { try client.readValue() })
+        }
+        return answers
+    }
+
     /// Runs `body`, turning a broken connection or an unreadable line into a ``CtlError``.
     static func reading<T>(_ body: () throws -> T) throws -> T {
         do {

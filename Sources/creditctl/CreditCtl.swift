@@ -11,10 +11,18 @@ struct CreditCtl: ParsableCommand {
         commandName: "creditctl",
         abstract: "Talk to a running creditledgerd, or read a stopped data dir offline.",
         discussion: """
+            Auditors: status, display, check and stats print aligned tables; --json prints the daemon's answer \
+            as one line of canonical JSON. Days are YYYY-MM-DD in China time; --known-at takes a day (its end), \
+            an RFC 3339 timestamp or a seq, the same in every command.
+            Shell completion: creditctl --generate-completion-script bash|zsh|fish (see the README).
+
             \(ExitStatus.documentation)
             """,
         version: CreditLedgerVersion.current,
-        subcommands: [Ping.self, Append.self, Get.self, Report.self, History.self, Tail.self, Export.self, Verify.self, Rebuild.self, AccessLog.self, Import.self, QualityReport.self, MetricsCommand.self, Backup.self])
+        subcommands: [
+            Ping.self, Append.self, Get.self, StatusCommand.self, DisplayCommand.self, CheckCommand.self, Report.self, History.self, Tail.self,
+            Export.self, Verify.self, Rebuild.self, AccessLog.self, Import.self, QualityReport.self, StatsCommand.self, MetricsCommand.self, Backup.self,
+        ])
 
     /// Parses and runs the command. Bad options are usage errors (ArgumentParser prints the
     /// usage, exit 64); a failure while running prints one line and exits with its status.
