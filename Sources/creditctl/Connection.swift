@@ -21,20 +21,59 @@ struct ConnectionOptions: ParsableArguments {
         return .object(members)
     }
 
-    func connect() throws -> LineClient { try LineClient(socketPath: socket) }
+    /// A connection to the daemon.
+    /// - Throws: ``CtlError`` `cannot_connect` (exit 69).
+    func connect() throws -> LineClient {
+        do { return try LineClient(socketPath: socket) } catch let failure as LineClient.Failure { throw CtlError.connection(failure) }
+    }
 
     /// Sends one request and returns its `result`, or fails with the daemon's error.
     func call(_ client: LineClient, _ request: JSONValue) throws -> JSONValue {
-        let answer = try client.call(withPurpose(request))
-        return try Self.result(of: answer)
+        try Self.result(of: try answer(client, request))
     }
 
-    static func result(of answer: JSONValue) throws -> JSONValue {
-        guard answer["ok"]?.boolValue == true, let result = answer["result"] else {
-            let error = answer["error"]
-            let field = error?["field"]?.stringValue.map { " (field \($0))" } ?? ""
-            throw ValidationError("\(error?["code"]?.stringValue ?? "error"): \(error?["message"]?.stringValue ?? CanonicalJSON.string(answer))\(field)")
+    /// Sends one request and returns the whole answer line, parsed.
+    /// - Throws: ``CtlError`` when the connection breaks or the line is not JSON.
+    func answer(_ client: LineClient, _ request: JSONValue) throws -> JSONValue {
+        try Self.reading { try client.call(withPurpose(request)) }
+    }
+
+    /// Requests most in flight on one connection: well under the daemon's pipelining bound
+    /// (1,024), and few enough that unread answers never fill the socket while we still send.
+    static let pipelineWindow = 64
+
+    /// Sends every request on one connection, up to ``pipelineWindow`` ahead of the answers,
+    /// and returns the answers in request order (the protocol answers in order).
+    func answers(_ client: LineClient, _ requests: [JSONValue]) throws -> [JSONValue] {
+        var answers: [JSONValue] = []
+        answers.reserveCapacity(requests.count)
+        var sent = 0
+        while answers.count < requests.count {
+            while sent < requests.count && sent - answers.count < Self.pipelineWindow {
+                try Self.reading { try client.send(withPurpose(requests[sent])) }
+                sent += 1
+            }
+            answers.append(try Self.reading { try client.readValue() })
         }
-        return result
+        return answers
+    }
+
+    /// Runs `body`, turning a broken connection or an unreadable line into a ``CtlError``.
+    static func reading<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let failure as LineClient.Failure {
+            throw CtlError.connection(failure)
+        } catch let error as JSONParseError {
+            throw CtlError.badAnswer("\(error)")
+        }
+    }
+
+    /// The `result` of an ok answer.
+    /// - Throws: ``CtlError`` with the daemon's code, message and field.
+    static func result(of answer: JSONValue) throws -> JSONValue {
+        if answer["ok"]?.boolValue == true, let result = answer["result"] { return result }
+        guard answer["ok"]?.boolValue == false, let error = answer["error"] else { throw CtlError.badAnswer(CanonicalJSON.string(answer)) }
+        throw CtlError(daemonError: error)
     }
 }

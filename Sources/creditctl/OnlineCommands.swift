@@ -17,7 +17,7 @@ struct Ping: ParsableCommand {
 struct Append: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Append events from JSON Lines (a file, or standard input), in batches.",
-        discussion: "Each batch is all-or-nothing. Batches already acknowledged stay when a later one fails; the failing batch and its error are reported and the command exits 1.")
+        discussion: "Each batch is all-or-nothing. Batches already acknowledged stay when a later one fails; the failing batch and the daemon's error are reported on one line, and the exit status is the error's (65 for refused data).")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "A JSON Lines file of events; - or nothing for standard input.")
     var file: String?
@@ -45,12 +45,9 @@ struct Append: ParsableCommand {
         var batchFirstLine = 1
         func flush() throws {
             guard !batch.isEmpty else { return }
-            let answer = try client.call(["op": "append", "events": .array(batch)])
-            let result: JSONValue
-            do {
-                result = try ConnectionOptions.result(of: answer)
-            } catch {
-                throw ValidationError("batch starting at line \(batchFirstLine): \(error) — \(appended) event(s) before it were appended")
+            let answer = try ConnectionOptions.reading { try client.call(["op": "append", "events": .array(batch)]) }
+            guard let result = answer["result"], answer["ok"]?.boolValue == true else {
+                throw CtlError(daemonError: answer["error"], context: "batch starting at line \(batchFirstLine) (\(appended) event(s) before it were appended)")
             }
             for event in result["appended"]?.arrayValue ?? [] {
                 if event["duplicate"]?.boolValue == true { duplicates += 1 } else { appended += 1 }
@@ -60,7 +57,11 @@ struct Append: ParsableCommand {
         }
         for (index, line) in lines.enumerated() {
             let value: JSONValue
-            do { value = try JSONParser.parse(line) } catch { throw ValidationError("line \(index + 1): not JSON: \(error)") }
+            do {
+                value = try JSONParser.parse(line)
+            } catch {
+                throw CtlError("bad_json", "line \(index + 1): not JSON: \(error) (\(appended) event(s) before its batch were appended)", exitStatus: .dataError)
+            }
             if batch.isEmpty { batchFirstLine = index + 1 }
             batch.append(value)
             if batch.count == batchSize { try flush() }
@@ -92,26 +93,20 @@ struct Get: ParsableCommand {
 }
 
 struct History: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List an entity's events in log order.")
+    static let configuration = CommandConfiguration(abstract: "List an entity's events in log order (auditors).")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The USCC or resident ID number.") var entity: String
-    @Option(name: .long, help: "A seq or an RFC 3339 timestamp: show what was known then.") var knownAt: String?
+    @Option(name: .long, help: KnownAtArgument.help) var knownAt: KnownAtArgument?
 
     func run() throws {
         var request: [(String, JSONValue)] = [("op", "history"), ("entity", .string(entity))]
-        if let knownAt { request.append(("knownAt", Int64(knownAt).map { .int($0) } ?? .string(knownAt))) }
-        let client = try connection.connect()
-        var result = try connection.call(client, .object(request))
+        if let knownAt { request.append(("knownAt", knownAt.json)) }
         // Every page, bound to the first page's knownAt.
-        var events = result["events"]?.arrayValue ?? []
-        var next = result["next"]?.intValue
-        while let from = next {
-            let page = try connection.call(client, .object(request.filter { $0.0 != "knownAt" } + [("knownAt", result["knownAt"] ?? .null), ("from", .int(from))]))
-            events += page["events"]?.arrayValue ?? []
-            next = page["next"]?.intValue
+        let result = try Pages.joined(connection, try connection.connect(), request: request, items: "events", cursor: .seq) { first in
+            [("knownAt", first["knownAt"] ?? .null)]
         }
-        if case let .object(members) = result { result = .object(members.map { $0.0 == "events" ? ("events", .array(events)) : $0 }) }
         if connection.json { return Output.json(result) }
+        let events = result["events"]?.arrayValue ?? []
         Output.line("\(result["entity"]?.stringValue ?? entity): \(events.count) event(s) known at seq \(CanonicalJSON.string(result["knownAt"] ?? .null))")
         for event in events { Output.line("  " + Output.summary(event)) }
     }
@@ -146,27 +141,17 @@ struct Report: ParsableCommand {
         discussion: "Pinned to the ledger head: running it again with --head SEQ gives the same bytes. Writes report-ENTITY-FROM-TO.json and .html.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The entity's USCC or ID number.") var entity: String
-    @Option(name: .long, help: "The first day (YYYY-MM-DD).") var from: String
-    @Option(name: .long, help: "The last day (YYYY-MM-DD).") var to: String
+    @Option(name: .long, help: ArgumentHelp(DayArgument.help + " The first day.", valueName: "day")) var from: DayArgument
+    @Option(name: .long, help: ArgumentHelp(DayArgument.help + " The last day.", valueName: "day")) var to: DayArgument
     @Option(name: .long, help: "Recompute at this ledger seq instead of the head.") var head: Int64?
     @Option(name: .long, help: "The folder to write into.") var output: String = "."
 
     func run() throws {
-        var request: [(String, JSONValue)] = [("op", "report"), ("entity", .string(entity)), ("from", .string(from)), ("to", .string(to))]
+        var request: [(String, JSONValue)] = [("op", "report"), ("entity", .string(entity)), ("from", from.json), ("to", to.json)]
         if let head { request.append(("head", .int(head))) }
-        let client = try connection.connect()
-        var report = try connection.call(client, .object(request))
-        // A long report comes in pages: the rest pinned to the first page's head, then joined.
-        var records = report["records"]?.arrayValue ?? []
-        var next = report["page"]?["next"]?.intValue
-        let pinned: [(String, JSONValue)] = [("head", report["head"]?["seq"] ?? .null), ("rulesDigest", report["basis"]?["rulesDigest"] ?? .null)]
-        while let offset = next {
-            let page = try connection.call(client, .object(request.filter { $0.0 != "head" } + pinned + [("offset", .int(offset))]))
-            records += page["records"]?.arrayValue ?? []
-            next = page["page"]?["next"]?.intValue
-        }
-        if case let .object(members) = report {
-            report = .object(members.filter { $0.0 != "page" }.map { $0.0 == "records" ? ("records", .array(records)) : $0 })
+        // A long report comes in pages: the rest pinned to the first page's head and rules, then joined.
+        let report = try Pages.joined(connection, try connection.connect(), request: request, items: "records", cursor: .offset) { first in
+            [("head", first["head"]?["seq"] ?? .null), ("rulesDigest", first["basis"]?["rulesDigest"] ?? .null)]
         }
         if !FileManager.default.fileExists(atPath: output) { try PrivateFiles.directory(output) }
         let base = output + "/report-\(report["entity"]?.stringValue ?? entity)-\(from)-\(to)"

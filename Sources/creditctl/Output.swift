@@ -9,6 +9,11 @@ enum Output {
 
     static func json(_ value: JSONValue) { line(CanonicalJSON.string(value)) }
 
+    /// One line to standard error (a runtime error, `creditctl: CODE: MESSAGE`).
+    static func errorLine(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
     static func rawLine(_ bytes: [UInt8]) {
         FileHandle.standardOutput.write(Data(bytes + [UInt8(ascii: "\n")]))
     }

@@ -4,13 +4,8 @@ import LedgerJSON
 /// timeline of every record's display window per channel, the lists and the bans. Built
 /// from the report JSON alone, so the page is as reproducible as the report.
 enum ReportPage {
-    static let kindNames: [String: String] = [
-        "penalty.imposed": "行政处罚", "license.granted": "行政许可", "admin.action": "行政行为", "commitment.breached": "失信承诺",
-        "warning.issued": "警示", "interview.recorded": "约谈", "repair.revoked": "修复撤销（欺诈）",
-    ]
-    static let listNames: [String: String] = [
-        "serious-dishonesty": "严重违法失信名单", "key-attention": "重点关注名单", "abnormal-operations": "经营异常名录", "red": "红名单",
-    ]
+    static let kindNames = Labels.kinds
+    static let listNames = Labels.lists
     static let statementNames: [(String, String)] = [
         ("noPenaltyDecided", "报告期内无行政处罚决定"), ("notOnSeriousDishonestyList", "报告期内未列入严重违法失信名单"),
         ("notOnKeyAttentionList", "报告期内未列入重点关注名单"), ("notOnAbnormalOperationsList", "报告期内未列入经营异常名录"),
