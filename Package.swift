@@ -102,6 +102,8 @@ let package = Package(
         .executableTarget(name: "creditctl", dependencies: [
             "LedgerStore", "LedgerProtocol", "LedgerJSON", "LedgerImport", "CreditDomain", "CreditLedger",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            // creditctl load opens the ledger offline: the rules and a logger for it.
+            "CreditProjection", .product(name: "Logging", package: "swift-log"),
         ]),
         // Load generator behind Tools/bench (not shipped).
         .executableTarget(name: "ledger-bench", dependencies: [

@@ -8,7 +8,7 @@ public struct CreditEvent: Sendable, Equatable {
     public let entity: EntityCode
     /// The legal date: decision, listing, grant …
     public let occurredOn: CivilDate
-    /// `{"authority": …, "authorityCode"?: …}`.
+    /// `{"authority": …, "authorityCode"?: …, "historical"?: true}`.
     public let source: JSONValue
     public let authority: String
     /// eventIds of the records this event acts on.
@@ -39,6 +39,11 @@ public struct CreditEvent: Sendable, Equatable {
             eventId: eventId, kind: kind, entity: try EntityCode(validating: entityText), occurredOn: date, source: source,
             authority: source["authority"]?.stringValue ?? "", refs: value["refs"]?.arrayValue?.compactMap(\.stringValue) ?? [], body: body)
     }
+
+    /// True for a record entered long after the fact (a back-filled or migrated historical
+    /// record, `source.historical`): when it reached the ledger says nothing about how fast its
+    /// authority published it, so it counts in no timeliness figure (``Quality``).
+    public var isHistorical: Bool { source["historical"]?.boolValue == true }
 
     public static func == (lhs: CreditEvent, rhs: CreditEvent) -> Bool {
         lhs.canonicalContent() == rhs.canonicalContent()

@@ -68,7 +68,7 @@ public struct EventEnvelope: Sendable {
     static func validateSource(_ value: JSONValue?) throws(LedgerError) -> (JSONValue, String) {
         guard let value else { throw LedgerError(.missingField, "source is required", field: "source") }
         guard case let .object(members) = value else { throw LedgerError(.invalidField, "source must be an object", field: "source") }
-        for (name, _) in members where name != "authority" && name != "authorityCode" {
+        for (name, _) in members where name != "authority" && name != "authorityCode" && name != "historical" {
             throw LedgerError(.invalidField, "unknown member '\(name)'", field: "source.\(name)")
         }
         guard let authorityValue = value["authority"] else {
@@ -88,6 +88,13 @@ public struct EventEnvelope: Sendable {
             } catch {
                 throw error.prefixed("source.authorityCode")
             }
+        }
+        if let historical = value["historical"] {
+            guard case let .bool(isHistorical) = historical else {
+                throw LedgerError(.invalidField, "source.historical must be true or false", field: "source.historical")
+            }
+            // Only the mark is kept: `false` reads as no mark, so both are the same content.
+            if isHistorical { normal.append(("historical", true)) }
         }
         return (.object(normal), authority)
     }

@@ -74,6 +74,12 @@ public enum CheckpointFile {
         if !existed { try PrivateFiles.seal(path) }
     }
 
+    /// The furthest point each chain reached in `checkpoints` (nil when there are none).
+    public static func latest(_ checkpoints: [Checkpoint]) -> (events: ChainPoint, access: ChainPoint)? {
+        guard let last = checkpoints.last else { return nil }
+        return (checkpoints.map(\.events).max { $0.seq < $1.seq } ?? last.events, checkpoints.map(\.access).max { $0.seq < $1.seq } ?? last.access)
+    }
+
     /// The checkpoints in `path`, oldest first (none when it does not exist). A last line cut
     /// short by a crash is left out; any other unreadable line is an error.
     public static func read(_ path: String) throws -> [Checkpoint] {
@@ -114,7 +120,11 @@ extension LogStore {
     /// `nil` when the store agrees with every checkpoint: each chain reaches the seq the
     /// checkpoint names, with the hash it names there, and checkpoints never go back.
     /// Otherwise what is wrong, naming the checkpoint's line.
-    public func disagreement(with checkpoints: [Checkpoint]) throws -> String? {
+    /// - Parameter asCopy: the store is a copy (a backup) taken before the latest checkpoints:
+    ///   a checkpoint past its head is no disagreement (those records are simply not in the
+    ///   copy; ``CheckpointFile/latest(_:)`` tells how far the original went), but every
+    ///   checkpoint up to its head must name its record's hash.
+    public func disagreement(with checkpoints: [Checkpoint], asCopy: Bool = false) throws -> String? {
         try read { log in
             let chains: [(String, LogTransaction, KeyPath<Checkpoint, ChainPoint>)] = [("events", log, \.events), ("access", try log.accessLog(), \.access)]
             for (name, chain, point) in chains {
@@ -127,6 +137,7 @@ extension LogStore {
                     previous = expected.seq
                     guard expected.seq > 0 else { continue }
                     guard expected.seq <= chain.head.seq else {
+                        if asCopy { continue }
                         return "the \(name) log ends at seq \(chain.head.seq) but checkpoint line \(index + 1) (\(checkpoint.writtenAt)) saw seq \(expected.seq): the log was truncated"
                     }
                     guard let record = try chain.record(seq: expected.seq) else {

@@ -27,6 +27,8 @@ public enum Quality {
         public static let unknownRegionCode = "unknownRegionCode"
         /// An `entity.profiled` naming another name than the stored profile of its code (重码).
         public static let duplicateCode = "duplicateCode"
+        /// A historical record (`source.historical`): counted here instead of received / on time / late.
+        public static let historical = "historical"
         public static func rejected(_ code: String) -> String { "rejected." + code }
     }
 
@@ -62,11 +64,12 @@ public enum Quality {
     /// The 重错码 findings: an entity code with an unknown region, a profile that names
     /// another entity under a code already profiled.
     /// An unknown region counts on the records counted as received (those with a publication
-    /// deadline), so the invalid-code rate's numerator and denominator count the same events.
+    /// deadline, historical ones not), so the invalid-code rate's numerator and denominator
+    /// count the same events.
     static func codeFindings(for event: CreditEvent, storedProfileName: String?, rules: RuleSet) -> [Finding] {
         let month = String(event.occurredOn.description.prefix(7))
         var findings: [Finding] = []
-        if event.entity.hasWarning(.unknownRegion), rules.deadlines.publication[event.kind] != nil {
+        if event.entity.hasWarning(.unknownRegion), rules.deadlines.publication[event.kind] != nil, !event.isHistorical {
             findings.append(Finding(metric: Metric.unknownRegionCode, month: month))
         }
         if isDuplicateCode(event, storedProfileName: storedProfileName) { findings.append(Finding(metric: Metric.duplicateCode, month: month)) }
@@ -89,6 +92,17 @@ public enum Quality {
         }
         let target = event.refs.first ?? ""
         let channel = publicationChannel(authority: event.authority)
+        // A historical record reached the ledger long after the fact by design: the day it was
+        // entered says nothing about its authority's publication or withdrawal. Deadlines
+        // between two legal dates (repairs, objections) still count.
+        if event.isHistorical {
+            switch event.kind {
+            case .penaltyImposed, .licenseGranted, .adminAction, .listEntered, .recordRevoked:
+                return [Finding(metric: Metric.historical, month: month)]
+            default:
+                break
+            }
+        }
         switch event.kind {
         case .penaltyImposed, .licenseGranted, .adminAction, .listEntered:
             guard let step = rules.deadlines.publication[event.kind]?[channel] else { return [] }

@@ -1,9 +1,13 @@
 import CSV
 import Foundation
 
-/// A 双公示 CSV file read row by row (UTF-8, RFC 4180 quoting, header row first).
+/// A 双公示 CSV file read row by row (UTF-8 or GB18030, RFC 4180 quoting, header row first).
 public final class SgsFile {
-    public let mapper: SgsRowMapper
+    public var mapper: SgsRowMapper
+    /// The file's encoding, as given or detected.
+    public let encoding: TextEncoding
+    /// The header row as read (a UTF-8 byte-order mark removed).
+    public let header: [String]
     private let reader: CSVReader
     /// Rows read so far (the header is row 0, so this is also the data row's line number
     /// in a file without line breaks inside fields).
@@ -13,13 +17,24 @@ public final class SgsFile {
         public let description: String
     }
 
-    public init(path: String) throws(OpenError) {
+    /// Opens `path` and reads its header.
+    /// - Parameter encoding: the file's encoding; `nil` detects it (``TextEncoding/detect(_:)``).
+    public init(path: String, encoding: TextEncoding? = nil) throws(OpenError) {
         // Read whole: CSV.swift's stream reader reports an error at the end of a file on Linux
         // (InputStream.hasBytesAvailable stays true), and a 100,000-row export is tens of MB.
         guard let data = FileManager.default.contents(atPath: path) else { throw OpenError(description: "cannot read \(path)") }
-        guard let text = String(validating: data, as: UTF8.self) else {
-            throw OpenError(description: "\(path) is not UTF-8 (export the sheet as CSV UTF-8)")
+        let bytes = [UInt8](data)
+        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
+            throw OpenError(description: "\(path) is UTF-16 (Excel's \"Unicode text\"): save the sheet as CSV (逗号分隔) or CSV UTF-8")
         }
+        let chosen = encoding ?? TextEncoding.detect(bytes)
+        let text: String
+        do {
+            text = try chosen.decode(bytes)
+        } catch {
+            throw OpenError(description: "\(path) is \(error)\(encoding == nil ? "" : " (read as \(chosen.rawValue) as asked)")")
+        }
+        self.encoding = chosen
         let reader: CSVReader
         do {
             reader = try CSVReader(string: text, hasHeaderRow: true, trimFields: false)
@@ -34,6 +49,7 @@ public final class SgsFile {
         }
         self.reader = reader
         self.mapper = mapper
+        self.header = header.enumerated().map { $0 == 0 ? $1.replacingOccurrences(of: "\u{FEFF}", with: "") : $1 }
     }
 
     /// The next data row as (line, fields), skipping blank lines; `nil` at the end.

@@ -25,6 +25,9 @@ public struct SgsRowMapper: Sendable {
     public let kind: FileKind
     /// Header name → column index.
     let columns: [String: Int]
+    /// Marks every event historical (`source.historical`): records of the past entered now,
+    /// which count in no publication-timeliness figure.
+    public var historical = false
 
     /// Reads the header; `nil` when it is neither a penalty nor a licence file.
     public init?(header: [String]) {
@@ -114,7 +117,7 @@ public struct SgsRowMapper: Sendable {
         .object([
             ("eventId", .string(Self.eventId(kind: kind, entity: entity.code, decisionNo: decisionNo, authority: authority))),
             ("kind", .string(kind)), ("entity", .string(entity.code)), ("occurredOn", .string(date.description)),
-            ("source", .object(source)), ("refs", []), ("body", .object(body)),
+            ("source", .object(historical ? source + [("historical", true)] : source)), ("refs", []), ("body", .object(body)),
         ])
     }
 

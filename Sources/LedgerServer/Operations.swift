@@ -366,7 +366,7 @@ package struct Operations: Sendable {
         return .object([
             ("authority", .string(figures.authority)), ("month", .string(figures.month)),
             ("received", .int(received)), ("publishedOnTime", .int(count(Quality.Metric.onTime))), ("publishedLate", .int(count(Quality.Metric.late))),
-            ("deadlineUnknown", .int(count(Quality.Metric.deadlineUnknown))),
+            ("deadlineUnknown", .int(count(Quality.Metric.deadlineUnknown))), ("historical", .int(count(Quality.Metric.historical))),
             ("onTimeRatio", ratio(count(Quality.Metric.onTime), count(Quality.Metric.onTime) + count(Quality.Metric.late))),
             ("revocations", .int(count(Quality.Metric.revocations))), ("revocationsWithdrawnLate", .int(count(Quality.Metric.revocationsLate))),
             ("repairAcceptanceLate", .int(count(Quality.Metric.repairAcceptanceLate))), ("repairDecisionLate", .int(count(Quality.Metric.repairDecisionLate))),

@@ -46,4 +46,16 @@ public final class ExclusiveLock: @unchecked Sendable {
     }
 
     deinit { close(descriptor) }
+
+    /// Who holds the lock on `path` now ("pid N"), or `nil` when no one does (then the lock
+    /// is taken and given up at once).
+    public static func holder(of path: String) -> String? {
+        do {
+            _ = try ExclusiveLock(path: path)
+            return nil
+        } catch {
+            guard case let .held(_, holder) = error else { return nil }
+            return holder
+        }
+    }
 }

@@ -65,6 +65,12 @@ public enum LogError: Error, Sendable, Equatable {
     case invalidStreamKey
     /// The data directory holds a different format or a damaged head.
     case incompatibleFormat(String)
+    /// A record formed elsewhere (an export's line, a leader's record) is not well formed:
+    /// its seq (0 when unknown) and why.
+    case malformedRecord(seq: UInt64, reason: String)
+    /// A record formed elsewhere does not follow the head it was to be appended to: its seq
+    /// and why (wrong seq, prevHash or hash, `recordedAt` going back).
+    case notChained(seq: UInt64, reason: String)
 }
 
 /// A view of the log inside one transaction: read-only, or the writer's.
@@ -360,6 +366,51 @@ public final class LogTransaction {
         // The access chain is not the writer's: it keeps its head as it goes.
         if !databases.indexed { try storeHead() }
         return StoredRecord(seq: seq, hash: hash, canonical: canonical)
+    }
+
+    /// Appends a record formed elsewhere, byte for byte: an exported record being loaded into
+    /// an empty store, or (later) a record a follower receives from its leader. Nothing is
+    /// recomputed: the record keeps its seq, `recordedAt`, `prevHash` and hash, and reads back
+    /// as the same bytes. Only in the writer's transaction.
+    ///
+    /// The record must chain onto this log's head (``LogHead/chained(_:)``): the next seq,
+    /// `prevHash` equal to the head's hash, a `recordedAt` not before the head's, and its hash
+    /// equal to SHA-256 of its bytes. Every check comes before the first write.
+    /// - Parameters:
+    ///   - record: the record as formed elsewhere (``StoredRecord/init(seq:recordedAt:prevHashHex:content:hashHex:)``).
+    ///   - id: its idempotency key; must not be in the log yet (ignored by the access log).
+    ///   - stream: its stream (ignored by the access log).
+    ///   - tag: the bytes kept with the id, as ``append(id:stream:content:tag:)`` takes them.
+    /// - Returns: the record as stored (equal to `record`).
+    /// - Throws: ``LogError/notChained(seq:reason:)`` when it does not chain onto the head,
+    ///   ``LogError/idExists(_:)``, ``LogError/invalidStreamKey``; then nothing is written.
+    @discardableResult
+    public func appendPreformed(_ record: StoredRecord, id: String, stream: String, tag: [UInt8] = []) throws -> StoredRecord {
+        precondition(recordedAtMilliseconds != nil, "appendPreformed outside the writer")
+        let newHead = try head.chained(record)
+        guard let header = record.header else { preconditionFailure("a chained record has a header") }
+        guard !stream.isEmpty, !stream.utf8.contains(0) else { throw LogError.invalidStreamKey }
+        if databases.indexed {
+            let entry = BigEndian.bytes(record.seq) + tag
+            guard try transaction.put(databases.index, LogDatabases.Key.id(id), entry, noOverwrite: true) else { throw LogError.idExists(id) }
+        }
+        writeCount += 1
+        let value = RecordLayout.compactValue(
+            hash: record.hash, recordedAtMilliseconds: newHead.recordedAtMilliseconds, canonical: record.canonical, headerLength: header.contentOffset)
+        try transaction.put(databases.records, BigEndian.bytes(record.seq), value, append: true)
+        #if DEBUG
+            // Pair assertion at the store boundary: the compact layout rebuilds the very bytes given.
+            let readBack = try self.record(seq: record.seq)
+            assert(readBack == record, "record \(record.seq) does not read back as given")
+        #endif
+        if databases.indexed {
+            try transaction.put(databases.index, LogDatabases.Key.stream(stream) + BigEndian.bytes(record.seq), [])
+        }
+        assert(newHead.seq == head.seq + 1, "seq must stay gap-free")
+        head = newHead
+        headChanged = true
+        if !databases.indexed { try storeHead() }
+        return record
     }
 
     /// `recordedAt` text of an instant; the instant is the same for a whole commit, so the

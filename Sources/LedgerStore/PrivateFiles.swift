@@ -64,8 +64,14 @@ public enum PrivateFiles {
 
     /// The directory holding `path` ("." for a bare name).
     public static func parent(of path: String) -> String {
-        let parent = (path as NSString).deletingLastPathComponent
-        return parent.isEmpty ? "." : parent
+        // Not NSString.deletingLastPathComponent: Foundation on Linux traps on a one-character
+        // name without a slash (`--data-dir d` crashed the daemon, `--output e` creditctl).
+        var trimmed = Substring(path)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+        var parent = trimmed[..<slash]
+        while parent.hasSuffix("/") { parent.removeLast() }
+        return parent.isEmpty ? "/" : String(parent)
     }
 
     static func restrict(_ path: String, to mode: mode_t) throws {

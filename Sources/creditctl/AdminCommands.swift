@@ -13,10 +13,26 @@ struct SourceOptions: ParsableArguments {
 }
 
 struct Export: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Write the log as JSON Lines, with seq, recordedAt, prevHash and hash.")
+    static let configuration = CommandConfiguration(
+        abstract: "Write the log as JSON Lines: each stored record as it is hashed, with seq, recordedAt, prevHash and hash.",
+        discussion: """
+            Every line is the stored record's canonical bytes with its hash added last (Schemas/canonical-encoding.md), \
+            the same bytes offline (--data-dir) or through the daemon, so `creditctl load` can store them again byte for \
+            byte. --log access writes the access log instead (its own chain). With --output, the file is private (0600) \
+            and flushed, and the last record's seq and hash are printed to compare with `verify` on the loaded store.
+            """)
     @OptionGroup var source: SourceOptions
     @Option(name: .long, help: "The first seq.") var from: Int64 = 1
     @Option(name: .long, help: "Write here instead of standard output.") var output: String?
+    @Option(name: .long, help: "events (the event log, default) or access (the access log).") var log: ExportedLog = .events
+
+    enum ExportedLog: String, ExpressibleByArgument {
+        case events
+        case access
+    }
+
+    /// Records per page read (a read transaction offline, a request online).
+    static let pageRecords = 10_000
 
     func run() throws {
         let path = output
@@ -29,12 +45,14 @@ struct Export: ParsableCommand {
         }
         let sink = path.flatMap { FileHandle(forWritingAtPath: $0) } ?? .standardOutput
         var written = 0
+        var last: StoredRecord?
         var progress = Progress(label: "exported", total: nil)
         var pending = Data()
-        func emit(_ bytes: [UInt8]) {
-            pending.append(contentsOf: bytes)
+        func emit(_ record: StoredRecord) {
+            pending.append(contentsOf: record.jsonWithHash())
             pending.append(UInt8(ascii: "\n"))
             written += 1
+            last = record
             if pending.count > 1 << 20 {
                 sink.write(pending)
                 pending.removeAll(keepingCapacity: true)
@@ -45,22 +63,28 @@ struct Export: ParsableCommand {
             let store = try LogStore(directory: dataDir, readOnly: true)
             var next = UInt64(max(from, 1))
             while true {
-                let records = try store.read { try $0.records(from: next, limit: 10_000) }
-                guard let last = records.last else { break }
-                for record in records { emit(record.jsonWithHash()) }
-                next = last.seq + 1
+                let records = try store.read { events in try (log == .access ? events.accessLog() : events).records(from: next, limit: Self.pageRecords) }
+                guard let lastOfPage = records.last else { break }
+                for record in records { emit(record) }
+                next = lastOfPage.seq + 1
             }
         } else {
             let client = try source.connection.connect()
             var next = max(from, 1)
+            let (op, member) = log == .access ? ("access-log", "records") : ("read", "events")
             while true {
-                guard let line = try { try client.send(source.connection.withPurpose(["op": "read", "from": .int(next), "limit": 10_000])); return try client.readLine() }() else { break }
-                let answer = try JSONParser.parse(line)
-                let result = try ConnectionOptions.result(of: answer)
-                let events = result["events"]?.arrayValue ?? []
-                if events.isEmpty { break }
-                for event in events { emit(CanonicalJSON.encode(event)) }
-                next = result["next"]?.intValue ?? next + Int64(events.count)
+                let result = try source.connection.call(client, ["op": .string(op), "from": .int(next), "limit": .int(Int64(Self.pageRecords))])
+                let values = result[member]?.arrayValue ?? []
+                if values.isEmpty { break }
+                // Answers are canonical JSON (members sorted): back to the stored byte form.
+                for value in values {
+                    do {
+                        emit(try ExportedRecord.record(line: CanonicalJSON.encode(value)).record)
+                    } catch {
+                        throw ValidationError("the daemon's record \(CanonicalJSON.string(value["seq"] ?? .null)) does not read as a stored record: \(error)")
+                    }
+                }
+                next = result["next"]?.intValue ?? next + Int64(values.count)
             }
         }
         sink.write(pending)
@@ -68,6 +92,11 @@ struct Export: ParsableCommand {
             try sink.synchronize()
             try PrivateFiles.seal(path)
             progress.finish(written)
+            let summary: JSONValue = [
+                "output": .string(path), "log": .string(log.rawValue), "records": .int(Int64(written)),
+                "last": last.map { ["seq": .int(Int64($0.seq)), "hash": .string($0.hashHex)] } ?? .null,
+            ]
+            source.connection.json ? Output.json(summary) : Output.human(summary)
         }
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import LedgerImport
 import LedgerJSON
 import LedgerProtocol
+import LedgerStore
 
 /// `creditctl import`: 双公示 CSV files of penalties or licences into the ledger.
 struct Import: ParsableCommand {
@@ -15,26 +16,47 @@ struct Import: ParsableCommand {
             cannot become events, or that the daemon refuses, are reported with their line and reason; the rest are \
             appended in all-or-nothing batches (a refused row is taken out and its batch sent again without it). \
             Lines count records: a field with a line break inside counts as one line. Exit status 1 when a row was rejected.
+
+            The file may be UTF-8 (with or without a byte-order mark) or GB18030/GBK, as Chinese Excel saves \
+            "CSV (逗号分隔)"; the encoding is detected unless --encoding names it. With --rejects FILE the rejected rows \
+            go back to the source office as a CSV file: its header and columns, then 原文件行号 (the line) and 拒绝原因 \
+            (the reason), in the input's encoding (UTF-8 with a byte-order mark, so that Excel reads it); the office \
+            can correct the rows there and import that file as it is. --historical marks every record as historical \
+            (source.historical): records of the past entered now, which count in no publication-timeliness figure. \
+            The mark is part of the record: the same rows imported once with it and once without conflict.
             """)
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The CSV file (UTF-8; XLSX exported as CSV).") var file: String
+    @Argument(help: "The CSV file (UTF-8 or GB18030/GBK; XLSX exported as CSV).") var file: String
     @Option(name: .long, help: "Events per append request (1-1000).") var batchSize = 1000
     @Flag(name: .long, help: "Map and check the rows, append nothing.") var dryRun = false
+    @Option(name: .long, help: "The file's encoding: utf8 or gb18030 (gbk, gb2312 are read as gb18030); detected when not given.")
+    var encoding: String?
+    @Option(name: .long, help: "Write the rejected rows with their reasons to this CSV file (for the source office).")
+    var rejects: String?
+    @Flag(name: .long, help: "Mark the records historical: entered long after the fact, in no timeliness figure.")
+    var historical = false
 
     func validate() throws {
         guard (1...1000).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 1000") }
+        if let encoding, TextEncoding(name: encoding) == nil { throw ValidationError("--encoding must be utf8 or gb18030 (gbk), not \(encoding)") }
     }
 
     func run() throws {
         let csv: SgsFile
-        do { csv = try SgsFile(path: file) } catch { throw ValidationError(error.description) }
+        do { csv = try SgsFile(path: file, encoding: encoding.flatMap(TextEncoding.init(name:))) } catch { throw ValidationError(error.description) }
+        csv.mapper.historical = historical
         let client = dryRun ? nil : try connection.connect()
         var rejected: [(line: Int, reason: String)] = []
+        var rejectedRows = SgsRejects(header: csv.header)
+        func reject(line: Int, fields: [String], reason: String) {
+            rejected.append((line, reason))
+            rejectedRows.add(line: line, fields: fields, reason: reason)
+        }
         var rows = 0
         var repeated: [(line: Int, first: Int)] = []
         var appended = 0
         var duplicates = 0
-        var batch: [(line: Int, event: JSONValue)] = []
+        var batch: [(line: Int, fields: [String], event: JSONValue)] = []
         var firstLineOf: [String: Int] = [:]
         var progress = Progress(label: "imported rows", total: nil)
         let started = Date()
@@ -56,7 +78,7 @@ struct Import: ParsableCommand {
                 guard let field = error?["field"]?.stringValue, let index = LedgerError.eventIndex(inField: field), batch.indices.contains(index) else {
                     throw ValidationError("\(code): \(message) — the batch from line \(batch[0].line) was not appended; \(appended) event(s) before it were")
                 }
-                rejected.append((batch[index].line, "\(code): \(message) (\(field))"))
+                reject(line: batch[index].line, fields: batch[index].fields, reason: "\(code): \(message) (\(field))")
                 batch.remove(at: index)
             }
             batch.removeAll(keepingCapacity: true)
@@ -74,9 +96,9 @@ struct Import: ParsableCommand {
                     continue
                 }
                 firstLineOf[eventId] = line
-                batch.append((line, event))
+                batch.append((line, fields, event))
             } catch {
-                rejected.append((line, error.description))
+                reject(line: line, fields: fields, reason: error.description)
             }
             if batch.count == batchSize { try flush() }
             progress.update(rows)
@@ -84,9 +106,18 @@ struct Import: ParsableCommand {
         if let error = csv.error { throw ValidationError("\(file): reading stopped at line \(csv.rowNumber): \(error)") }
         try flush()
         progress.finish(rows)
+        if let rejects {
+            // Names, codes and reasons of the office's rows: private like an export.
+            do {
+                try PrivateFiles.write(try rejectedRows.bytes(encoding: csv.encoding), to: rejects)
+            } catch {
+                throw ValidationError("cannot write the rejected rows to \(rejects): \(error)")
+            }
+        }
         let seconds = max(Date().timeIntervalSince(started), 0.000_001)
         let summary: JSONValue = [
-            "file": .string(file), "kind": .string(csv.mapper.kind.rawValue), "rows": .int(Int64(rows)),
+            "file": .string(file), "encoding": .string(csv.encoding.rawValue), "historical": .bool(historical),
+            "rejectsFile": rejects.map { .string($0) } ?? .null, "kind": .string(csv.mapper.kind.rawValue), "rows": .int(Int64(rows)),
             "appended": .int(Int64(appended)), "duplicates": .int(Int64(duplicates)), "rejected": .int(Int64(rejected.count)),
             "rowsPerSecond": .int(Int64(Double(rows) / seconds)), "dryRun": .bool(dryRun),
             "rejections": .array(rejected.map { ["line": .int(Int64($0.line)), "reason": .string($0.reason)] }),

@@ -14,68 +14,6 @@ struct Ping: ParsableCommand {
     }
 }
 
-struct Append: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Append events from JSON Lines (a file, or standard input), in batches.",
-        discussion: "Each batch is all-or-nothing. Batches already acknowledged stay when a later one fails; the failing batch and the daemon's error are reported on one line, and the exit status is the error's (65 for refused data).")
-    @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "A JSON Lines file of events; - or nothing for standard input.")
-    var file: String?
-    @Option(name: .long, help: "Events per append request (1-1000).")
-    var batchSize = 1000
-
-    func validate() throws {
-        guard (1...1000).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 1000") }
-    }
-
-    func run() throws {
-        let handle: FileHandle
-        if let file, file != "-" {
-            guard let opened = FileHandle(forReadingAtPath: file) else { throw ValidationError("cannot open \(file)") }
-            handle = opened
-        } else {
-            handle = .standardInput
-        }
-        let lines = handle.readDataToEndOfFile().split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
-        let client = try connection.connect()
-        var progress = Progress(label: "appended", total: lines.count)
-        var appended = 0
-        var duplicates = 0
-        var batch: [JSONValue] = []
-        var batchFirstLine = 1
-        func flush() throws {
-            guard !batch.isEmpty else { return }
-            let answer = try ConnectionOptions.reading { try client.call(["op": "append", "events": .array(batch)]) }
-            guard let result = answer["result"], answer["ok"]?.boolValue == true else {
-                throw CtlError(daemonError: answer["error"], context: "batch starting at line \(batchFirstLine) (\(appended) event(s) before it were appended)")
-            }
-            for event in result["appended"]?.arrayValue ?? [] {
-                if event["duplicate"]?.boolValue == true { duplicates += 1 } else { appended += 1 }
-            }
-            batch.removeAll(keepingCapacity: true)
-            progress.update(appended + duplicates)
-        }
-        for (index, line) in lines.enumerated() {
-            let value: JSONValue
-            do {
-                value = try JSONParser.parse(line)
-            } catch {
-                throw CtlError("bad_json", "line \(index + 1): not JSON: \(error) (\(appended) event(s) before its batch were appended)", exitStatus: .dataError)
-            }
-            if batch.isEmpty { batchFirstLine = index + 1 }
-            batch.append(value)
-            if batch.count == batchSize { try flush() }
-        }
-        try flush()
-        progress.finish(appended + duplicates)
-        if connection.json {
-            Output.json(["appended": .int(Int64(appended)), "duplicates": .int(Int64(duplicates))])
-        } else {
-            Output.line("appended \(appended) event(s), \(duplicates) already stored")
-        }
-    }
-}
-
 struct Get: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show one stored event by seq or eventId.")
     @OptionGroup var connection: ConnectionOptions
