@@ -12,9 +12,10 @@ extension Ledger {
         try store.checkpoint(writtenAtMilliseconds: writtenAtMilliseconds)
     }
 
-    /// `nil` when the store agrees with every checkpoint; otherwise what is wrong.
-    public func disagreement(with checkpoints: [Checkpoint]) throws -> String? {
-        try store.disagreement(with: checkpoints)
+    /// `nil` when the store agrees with every checkpoint; otherwise what is wrong. `asCopy`:
+    /// the store is a copy (a backup, a load) and may stop short of later checkpoints.
+    public func disagreement(with checkpoints: [Checkpoint], asCopy: Bool = false) throws -> String? {
+        try store.disagreement(with: checkpoints, asCopy: asCopy)
     }
 
     /// `verify` against the checkpoint file at `path` (`ok`, `checkpoints`, `file`, `problem`).

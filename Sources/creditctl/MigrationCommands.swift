@@ -136,8 +136,8 @@ struct Load: ParsableCommand {
         let loadedAccess = try accessLog.map { path in
             try store(path, total: access?.count ?? 0) { batch in try ledger.loadAccessRecords(try batch.map { try ExportedRecord.record(line: $0).record }) }
         }
-        let verified = try ledger.store.verify()
-        let verifiedAccess = try ledger.store.verify(accessLog: true)
+        let verified = try ledger.verify()
+        let verifiedAccess = try ledger.verifyAccessLog()
         let projections = try ledger.verifyProjections()
         var members: [(String, JSONValue)] = [
             ("dataDir", .string(dataDir)), ("records", .int(Int64(loadedEvents))),
@@ -149,7 +149,7 @@ struct Load: ParsableCommand {
         ]
         var agrees = true
         if let checkpoints {
-            let problem = try ledger.store.disagreement(with: try CheckpointFile.read(checkpoints), asCopy: true)
+            let problem = try ledger.disagreement(with: try CheckpointFile.read(checkpoints), asCopy: true)
             agrees = problem == nil
             members.append(("checkpoints", .object([("file", .string(checkpoints)), ("ok", .bool(agrees))] + (problem.map { [("problem", .string($0))] } ?? []))))
         }
