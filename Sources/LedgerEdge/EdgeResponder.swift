@@ -70,7 +70,7 @@ struct EdgeResponder: Sendable {
         case .afterCommit:
             let isRead = operation != .append
             if isRead {
-                guard budget.used < budget.ceilingBytes, budget.tryStartRead() else { return tooBusy(parsed) }
+                guard await waitForReadSlot() else { return tooBusy(parsed) }
             }
             defer { if isRead { budget.finishRead() } }
             let answer = await withCheckedContinuation { continuation in
@@ -80,6 +80,21 @@ struct EdgeResponder: Sendable {
         case .stream:
             return await subscribe(parsed, caller: caller, channel: context.channel)
         }
+    }
+
+    /// How long a recorded read waits for one of the daemon's read slots before it is told 429,
+    /// and how often it looks (the socket's connections queue the same way).
+    static let readSlotWait: Duration = .seconds(10)
+    static let readSlotPoll: Duration = .milliseconds(5)
+
+    /// Takes a read slot while the budget is under its ceiling, waiting up to ``readSlotWait``.
+    func waitForReadSlot() async -> Bool {
+        let deadline = ContinuousClock.now + Self.readSlotWait
+        while ContinuousClock.now < deadline {
+            if budget.used < budget.ceilingBytes, budget.tryStartRead() { return true }
+            guard (try? await Task.sleep(for: Self.readSlotPoll)) != nil else { return false }
+        }
+        return false
     }
 
     /// The request in `body`: a JSON object whose `op`, when present, is the path's.

@@ -1,4 +1,5 @@
 import CreditDomain
+import CreditLedger
 import Glibc
 import LedgerJSON
 import LedgerProtocol
@@ -162,15 +163,22 @@ package enum OpAccess {
     /// An audited request's entity and identifiers are checked before its access record is
     /// written: a record keeps validated values (a malformed request discloses nothing).
     static func parameterRefusal(_ request: Request) -> LedgerError? {
-        do throws(LedgerError) {
+        do {
             if let entity = request["entity"], !entity.isNull { _ = try request.entity() }
             if let eventId = request["eventId"], !eventId.isNull {
                 guard let text = eventId.stringValue, !text.isEmpty, text.utf8.count <= maximumRecordedValueBytes else {
                     throw LedgerError(.invalidField, "eventId must be a string of 1 to \(maximumRecordedValueBytes) bytes", field: "eventId")
                 }
             }
+            // The other recorded parameters, checked as the ops check them: a request refused
+            // for a malformed value is not recorded as a read.
+            _ = try request.integer("seq", in: 1...Int64.max)
+            _ = try request.integer("from", in: 1...Int64.max)
+            _ = try request.integer("limit", in: 1...Int64(Ledger.maximumReadLimit))
+            _ = try Operations.date(request, "at")
+            if !(request.operation == .status && request["knownAt"]?.stringValue == "at") { _ = try Operations.knownAt(request) }
         } catch {
-            return error
+            return Operations.protocolError(error)
         }
         return nil
     }

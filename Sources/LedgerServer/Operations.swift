@@ -240,10 +240,10 @@ package struct Operations: Sendable {
     }
 
     /// `at`: a date, default today (China time).
-    func at(_ request: Request) throws -> CivilDate { try date(request, "at") ?? today() }
+    func at(_ request: Request) throws -> CivilDate { try Self.date(request, "at") ?? today() }
 
     /// The date parameter `name`, or `nil` when absent.
-    func date(_ request: Request, _ name: String) throws -> CivilDate? {
+    static func date(_ request: Request, _ name: String) throws -> CivilDate? {
         guard let value = request[name], !value.isNull else { return nil }
         guard let text = value.stringValue, let date = CivilDate(text), CivilDate.plausibleRange.contains(date) else {
             throw LedgerError(.invalidField, "\(name) must be a date as YYYY-MM-DD between 1900-01-01 and 2199-12-31", field: name)
@@ -296,7 +296,7 @@ package struct Operations: Sendable {
     func report(_ request: Request) throws -> [UInt8] {
         let entity = try request.entity()
         func required(_ name: String) throws -> CivilDate {
-            guard let date = try date(request, name) else { throw LedgerError(.missingField, "\(name) is required", field: name) }
+            guard let date = try Self.date(request, name) else { throw LedgerError(.missingField, "\(name) is required", field: name) }
             return date
         }
         let head = try request.integer("head", in: 1...Int64.max).map { UInt64($0) }

@@ -84,7 +84,7 @@ struct DaemonConfiguration {
             case "maximumPipelinedRequests": maximumPipelinedRequests = try integer()
             case "maximumQueuedAppends": maximumQueuedAppends = try integer()
             case "access": access = try Self.accessPolicy(member, path: path)
-            case "https": https = try Self.edge(member, path: path)
+            case "https": https = member.isNull ? nil : try Self.edge(member, path: path)
             case "metricsHTTP":
                 let text = try string()
                 guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port),

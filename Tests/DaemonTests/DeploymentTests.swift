@@ -119,6 +119,8 @@ final class Installation {
             switch members[index].0 {
             case "dataDirectory", "socketPath", "schemaDirectory", "checkpointFile": members[index].1 = .string(root + (members[index].1.stringValue ?? ""))
             case "socketGroup": members[index].1 = "cl-test-clients"
+            // The edge needs the site's certificates and the https.conf drop-in: EdgeTests try it.
+            case "https": members[index].1 = .null
             case "access":
                 // root files as a writer too (the example's writers are a group): grants are independent.
                 members[index].1 = [
