@@ -156,15 +156,13 @@ struct EdgeResponder: Sendable {
             operations.recordAccess(request, caller: caller) { continuation.resume(returning: $0) }
         }
         if let refusal { return reply(refusal) }
-        let from: Int64
+        let first: [UInt8]
+        let from: UInt64
         let head: UInt64
-        do {
-            from = try request.integer("from", in: 1...Int64.max) ?? 1
-            head = try operations.ledger.head().seq
-        } catch {
-            return reply(failureAnswer(id: request.id, error: (error as? LedgerError) ?? LedgerError(.internal, "\(error)")))
+        switch operations.subscriptionStart(request) {
+        case let .refused(failure): return reply(failure)
+        case let .started(start, known, answer): (first, from, head) = (answer, start, known)
         }
-        let first = LedgerProtocol.Response.success(id: request.id, result: ["subscribed": true, "from": .int(from), "head": .int(Int64(head))])
         let (grown, continuation) = AsyncStream.makeStream(of: UInt64.self, bufferingPolicy: .bufferingNewest(1))
         let keyObject = SubscriptionKey()
         let key = ObjectIdentifier(keyObject)
@@ -175,7 +173,7 @@ struct EdgeResponder: Sendable {
         let body = ResponseBody { writer in
             defer { withExtendedLifetime(keyObject) { hub.remove(key) } }
             try await writer.write(ByteBuffer(bytes: first))
-            var next = UInt64(from)
+            var next = from
             var known = head
             var updates = grown.makeAsyncIterator()
             // The daemon stopping ends the stream, as the socket's drain closes its subscribers.
@@ -186,9 +184,7 @@ struct EdgeResponder: Sendable {
                         guard !records.isEmpty else { break }
                         var buffer = ByteBuffer()
                         for record in records {
-                            buffer.writeString(#"{"event":"#)
-                            buffer.writeBytes(record.jsonWithHash())
-                            buffer.writeString("}\n")
+                            buffer.writeBytes(Operations.eventLine(record))
                             next = record.seq + 1
                         }
                         try await writer.write(buffer)

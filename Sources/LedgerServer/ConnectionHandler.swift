@@ -467,17 +467,17 @@ final class ConnectionHandler: ChannelInboundHandler {
     // MARK: - subscribe
 
     private func startSubscription(_ request: Request, context: ChannelHandlerContext) {
-        let from: Int64
+        let from: UInt64
         let head: UInt64
-        do {
-            from = try request.integer("from", in: 1...Int64.max) ?? 1
-            head = try operations.ledger.head().seq
-        } catch {
-            write(failureAnswer(id: request.id, error: Operations.protocolError(error)).bytes, context: context)
+        switch operations.subscriptionStart(request) {
+        case let .refused(failure):
+            write(failure.bytes, context: context)
             return
+        case let .started(start, known, answer):
+            (from, head) = (start, known)
+            write(answer, context: context)
         }
-        write(Response.success(id: request.id, result: ["subscribed": true, "from": .int(from), "head": .int(Int64(head))]), context: context)
-        let subscription = Subscription(nextSeq: UInt64(from), knownHead: head)
+        let subscription = Subscription(nextSeq: from, knownHead: head)
         self.subscription = subscription
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
@@ -514,10 +514,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         do {
             let records = try operations.ledger.records(from: subscription.nextSeq, limit: Self.subscriptionChunk)
             for record in records where record.seq <= subscription.knownHead {
-                var line = Array(#"{"event":"#.utf8)
-                line.append(contentsOf: record.jsonWithHash())
-                line.append(contentsOf: "}\n".utf8)
-                write(line, context: context)
+                write(Operations.eventLine(record), context: context)
                 subscription.nextSeq = record.seq + 1
             }
             context.flush()

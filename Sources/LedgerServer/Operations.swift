@@ -107,6 +107,27 @@ package struct Operations: Sendable {
         }
     }
 
+    /// A subscription's start (after its access record): the first seq it sends, the head it
+    /// knows, and its answer line; or the failure answer (a bad `from`).
+    package func subscriptionStart(_ request: Request) -> SubscriptionStart {
+        do {
+            let from = try request.integer("from", in: 1...Int64.max) ?? 1
+            let head = try ledger.head().seq
+            let answer = Response.success(id: request.id, result: ["subscribed": true, "from": .int(from), "head": .int(Int64(head))])
+            return .started(from: UInt64(from), head: head, answer: answer)
+        } catch {
+            return .refused(failureAnswer(id: request.id, error: Self.protocolError(error)))
+        }
+    }
+
+    /// One streamed event: `{"event":<stored event>}` and a newline.
+    package static func eventLine(_ record: StoredRecord) -> [UInt8] {
+        var line = Array(#"{"event":"#.utf8)
+        line.append(contentsOf: record.jsonWithHash())
+        line.append(contentsOf: "}\n".utf8)
+        return line
+    }
+
     /// The Prometheus text exposition, with the gauges read now.
     func metrics() -> String {
         ServerMetrics.sample(ledger: ledger, connectionCount: connectionCount())
@@ -416,4 +437,11 @@ package struct Operations: Sendable {
             ],
         ])
     }
+}
+
+/// How a subscription starts: streaming from `from` with the head it knows and its answer
+/// line, or refused with an answer.
+package enum SubscriptionStart {
+    case started(from: UInt64, head: UInt64, answer: [UInt8])
+    case refused(Answer)
 }

@@ -146,8 +146,12 @@ enum LedgerFuzz {
     static func checkRequest(_ input: [UInt8]) {
         switch Request.parse(line: input) {
         case let .failure(failure):
-            let allowed: Set<ErrorCode> = [.badJSON, .missingField, .invalidField]
+            let allowed: Set<ErrorCode> = [.badJSON, .missingField, .invalidField, .unknownOp]
             require(allowed.contains(failure.error.code), "Request.parse failed with \(failure.error.code)")
+            if failure.error.code == .unknownOp {
+                let name = (try? JSONParser.parse(input.last == UInt8(ascii: "\r") ? Array(input.dropLast()) : input))?["op"]?.stringValue
+                require(name != nil && LedgerOperation(name: name!) == nil, "unknown_op for a catalogued op \(name ?? "nil")")
+            }
             if failure.error.code != .badJSON { require(failure.error.field == "op", "a missing or bad op names \(failure.error.field ?? "nil")") }
             checkErrorAnswer(id: failure.id, error: failure.error)
             // The same line without a trailing CR is what the parser read: bad_json there too.
@@ -189,7 +193,7 @@ enum LedgerFuzz {
             require(false, "a success answer is not JSON: \(show(answer))")
         }
 
-        if request.op == "append" { checkAppend(request) }
+        if request.operation == .append { checkAppend(request) }
         checkCommonParameters(request)
     }
 
