@@ -126,12 +126,13 @@ struct EdgeResponder: Sendable {
     }
 
     /// The answer as the body, with the status its code maps to; its bytes count in the
-    /// shared budget until the client has taken them.
+    /// shared budget while they are being written (taken inside the writer, so a response
+    /// never written gives nothing back it did not take).
     func reply(_ answer: Answer) -> Hummingbird.Response {
         let budget = self.budget
         let bytes = answer.bytes
-        budget.take(bytes.count)
         let body = ResponseBody(contentLength: bytes.count) { writer in
+            budget.take(bytes.count)
             defer { budget.giveBack(bytes.count) }
             try await writer.write(ByteBuffer(bytes: bytes))
             try await writer.finish(nil)
