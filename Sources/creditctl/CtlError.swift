@@ -49,7 +49,7 @@ enum ExitStatus: Int32, CaseIterable {
     var meaning: String {
         switch self {
         case .success: return "ok"
-        case .found: return "found something: check restricted an entity; import rejected rows"
+        case .found: return "found something: check restricted an entity; import rejected rows; append had a batch refused"
         case .mismatch: return "a verification found a difference (verify, rebuild, access-log)"
         case .usage: return "usage: bad options or arguments (the usage is printed)"
         case .dataError: return "refused data (code, date, measure, rule); --entities lines not checked"
