@@ -5,7 +5,6 @@ import Hummingbird
 import LedgerJSON
 import LedgerProtocol
 import LedgerServer
-import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -30,7 +29,6 @@ struct EdgeResponder: Sendable {
     let hub: SubscriptionHub
     let budget: BufferBudget
     let configuration: EdgeConfiguration
-    let logger: Logger
 
     /// Seconds a client told 429 should wait before it asks again.
     static let retryAfterSeconds = 1

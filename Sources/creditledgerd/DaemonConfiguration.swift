@@ -193,7 +193,6 @@ struct DaemonConfiguration {
                 for name in names { edge.identities[name] = (edge.identities[name] ?? Grant()).union(grant) }
             }
         }
-        edge.openAPIFile = nil
         return edge
     }
 
