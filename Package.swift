@@ -91,6 +91,17 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
+        // creditctl desk: the auditor's web desk on 127.0.0.1, read ops forwarded to the socket (Hummingbird).
+        .target(name: "LedgerDesk", dependencies: [
+            "LedgerProtocol", "LedgerJSON",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
         .executableTarget(name: "creditledgerd", dependencies: [
             "CMalloc", "LedgerServer", "LedgerEdge", "CreditLedger", "CreditProjection", "LedgerJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -100,7 +111,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "creditctl", dependencies: [
-            "LedgerStore", "LedgerProtocol", "LedgerJSON", "LedgerImport", "CreditDomain", "CreditLedger",
+            "LedgerStore", "LedgerProtocol", "LedgerJSON", "LedgerImport", "CreditDomain", "CreditLedger", "LedgerDesk",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             // creditctl load opens the ledger offline: the rules and a logger for it.
             "CreditProjection", .product(name: "Logging", package: "swift-log"),

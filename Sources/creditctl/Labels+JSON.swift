@@ -1,0 +1,18 @@
+import LedgerJSON
+
+extension Labels {
+    /// Every table as one JSON object, for the desk's pages (`/api/labels`): one table for the
+    /// terminal and the browser.
+    static var json: JSONValue {
+        func table(_ labels: [String: String]) -> JSONValue {
+            .object(labels.sorted { $0.key < $1.key }.map { entry -> (String, JSONValue) in (entry.key, .string(entry.value)) })
+        }
+        return .object([
+            ("kinds", table(kinds)), ("lists", table(lists)), ("channels", table(channels)), ("severities", table(severities)),
+            ("endReasons", table(endReasons)), ("decisions", table(decisions)), ("flags", table(flags)),
+            ("commitmentOutcomes", table(commitmentOutcomes)), ("pendingKinds", table(pendingKinds)),
+            ("pendingStages", table(pendingStages)), ("entityKinds", table(entityKinds)),
+            ("channelOrder", .array(channelColumns.map { .string($0.code) })),
+        ])
+    }
+}
