@@ -255,6 +255,12 @@
           "“当时所知”需要读取账本历史，属于非公开查询。" + publicNotice + "。"));
       }
       var differences = Desk.renderCompare(thenModel, nowModel, $("compare-then"), $("compare-now"));
+      var limit = new Date(Desk.endOfDay(day)).getTime();
+      var knownThen = state.events.filter(function (known) { return new Date(known.recordedAt).getTime() <= limit; }).length;
+      if (thenModel && state.events.length && knownThen === 0) {
+        $("compare-then").insertBefore(el("p", { className: "notice attention" }, "该日结束时，账本中尚无该主体的任何事件：其全部 " +
+          state.events.length + " 个事件都在之后（" + Desk.chinaDay(state.events[0].recordedAt) + " 起）记录。"), $("compare-then").firstChild);
+      }
       $("compare-summary").textContent = thenModel
         ? (differences ? "两列共有 " + differences + " 处不同（已标出）。" : "两列一致：当时公示的内容与依现在所知应当公示的内容相同。") +
           "左列依账本 seq " + thenModel.knownAt + "，右列依 seq " + nowModel.knownAt + "。"

@@ -66,7 +66,9 @@ def start_browser():
         options.add_argument(argument)
     options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    # Chromium takes its locale (date fields' order, the UI) from the environment, not --lang alone.
+    environment = dict(os.environ, LANG="zh_CN.UTF-8", LANGUAGE="zh_CN:zh")
+    return webdriver.Chrome(service=Service(CHROMEDRIVER, env=environment), options=options)
 
 
 class Desk:
