@@ -65,15 +65,17 @@ extension Ledger {
                 try folds.removeValue(forKey: entity.code)
                 ?? (catchingUp ? replayedFold(entity, before: recorded.seq, in: log) : writerFold(entity.code, in: log, cache: cache))
                 ?? EntityFold(entity: entity)
+            // The entity's name before this event, read once for the 重码 check and the name index.
+            let renaming = !catchingUp && namesBefore.index(forKey: entity.code) == nil && fold.mayChangeProfileName(recorded.event)
+            let profiling = recorded.event.kind == .entityProfiled && quality != nil
+            let nameBefore = renaming || profiling ? try fold.profileName(body: bodyReader(in: log, batch: [])) : nil
+            if renaming { namesBefore[entity.code] = .some(nameBefore) }
             if let rules = quality {
                 let recordedOn = Timestamp.parse(recorded.recordedAt).map { chinaDate(millisecondsSinceEpoch: $0) } ?? recorded.event.occurredOn
-                let storedProfileName = recorded.event.kind == .entityProfiled ? try fold.profileName(body: bodyReader(in: log, batch: [])) : nil
+                let storedProfileName = recorded.event.kind == .entityProfiled ? nameBefore : nil
                 for finding in Quality.findings(for: recorded.event, recordedOn: recordedOn, fold: fold, rules: rules, storedProfileName: storedProfileName) {
                     counts[Array(Counters.quality(authority: recorded.event.authority, month: finding.month, metric: finding.metric).utf8), default: 0] += 1
                 }
-            }
-            if !catchingUp, namesBefore.index(forKey: entity.code) == nil, fold.mayChangeProfileName(recorded.event) {
-                namesBefore[entity.code] = .some(try fold.profileName(body: bodyReader(in: log, batch: [])))
             }
             fold.apply(recorded)
             folds[entity.code] = fold
