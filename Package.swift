@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // The C library, found through pkg-config (Debian: liblmdb-dev).
@@ -102,6 +103,14 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
+        // The officer's documents: the report page from a template outside the binary (swift-mustache),
+        // its number and verification code, and the Chinese labels of the daemon's codes.
+        .target(name: "LedgerDocuments", dependencies: [
+            "LedgerJSON", "LedgerTime",
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
         .executableTarget(name: "creditledgerd", dependencies: [
             "CMalloc", "LedgerServer", "LedgerEdge", "CreditLedger", "CreditProjection", "LedgerJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -111,7 +120,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "creditctl", dependencies: [
-            "LedgerStore", "LedgerProtocol", "LedgerJSON", "LedgerImport", "CreditDomain", "CreditLedger", "LedgerDesk",
+            "LedgerStore", "LedgerProtocol", "LedgerJSON", "LedgerImport", "CreditDomain", "CreditLedger", "LedgerDocuments", "LedgerDesk",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             // creditctl load opens the ledger offline: the rules and a logger for it.
             "CreditProjection", .product(name: "Logging", package: "swift-log"),
@@ -135,8 +144,9 @@ let package = Package(
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore"]),
         .testTarget(name: "CreditDomainTests", dependencies: ["CreditDomain", "LedgerJSON", "TestSupport"]),
         .testTarget(name: "CreditProjectionTests", dependencies: ["CreditProjection", "CreditDomain", "LedgerJSON", "TestSupport"]),
+        .testTarget(name: "LedgerDocumentsTests", dependencies: ["LedgerDocuments", "LedgerJSON", "TestSupport"]),
         .testTarget(name: "LedgerImportTests", dependencies: ["LedgerImport", "CreditDomain", "LedgerJSON"]),
         .testTarget(name: "CreditLedgerTests", dependencies: ["CreditLedger", "CreditDomain", "CreditProjection", "LedgerJSON", "TestSupport"]),
-        .testTarget(name: "DaemonTests", dependencies: ["LedgerJSON", "LedgerProtocol", "CreditDomain", "TestSupport", "creditledgerd", "creditctl"]),
+        .testTarget(name: "DaemonTests", dependencies: ["LedgerJSON", "LedgerProtocol", "CreditDomain", "TestSupport", "LedgerDocuments", "creditledgerd", "creditctl"]),
     ]
 )

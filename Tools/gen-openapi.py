@@ -87,6 +87,7 @@ OPERATIONS = {
     "access-log": ("readAccessLog", "The access log of non-public reads", "查询访问日志"),
     "metrics": ("getMetrics", "Prometheus metrics", "Prometheus 指标"),
     "report": ("creditReport", "The public credit report over a period", "公共信用报告"),
+    "find": ("findEntities", "Entities whose current name contains a text", "按名称查找主体"),
 }
 TAGS = [
     ("public", "Ops anyone with a client certificate may use (公开查询). Personal data is masked."),

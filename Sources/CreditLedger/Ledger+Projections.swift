@@ -24,8 +24,9 @@ public struct RebuildReport: Sendable {
 }
 
 extension Ledger {
-    /// The layout of the stored projections (`EntityFold.encoded`).
-    static let viewsFormat = "entity-fold-\(EntityFold.binaryFormat)"
+    /// The layout of the stored projections (`EntityFold.encoded`) and the name index kept
+    /// with them (`names-1`: a store without it derives its views again on start).
+    static let viewsFormat = "entity-fold-\(EntityFold.binaryFormat)+names-1"
     /// Events folded per catch-up commit.
     static let catchUpEventsPerCommit = 20_000
     /// Mismatching entities a rebuild report names at most.
@@ -55,6 +56,8 @@ extension Ledger {
         var folds: [String: EntityFold] = Dictionary(minimumCapacity: events.count)
         // Keyed by bytes: hashing a String that is not ASCII normalises it first.
         var counts: [[UInt8]: UInt64] = [:]
+        // Each entity whose profile name this commit may change, with its name before it.
+        var namesBefore: [String: String?] = [:]
         for recorded in events {
             let entity = recorded.event.entity
             // Taken out of `folds` (and the cache) so that `apply` changes the only copy.
@@ -62,9 +65,14 @@ extension Ledger {
                 try folds.removeValue(forKey: entity.code)
                 ?? (catchingUp ? replayedFold(entity, before: recorded.seq, in: log) : writerFold(entity.code, in: log, cache: cache))
                 ?? EntityFold(entity: entity)
+            // The entity's name before this event, read once for the 重码 check and the name index.
+            let renaming = !catchingUp && namesBefore.index(forKey: entity.code) == nil && fold.mayChangeProfileName(recorded.event)
+            let profiling = recorded.event.kind == .entityProfiled && quality != nil
+            let nameBefore = renaming || profiling ? try fold.profileName(body: bodyReader(in: log, batch: [])) : nil
+            if renaming { namesBefore[entity.code] = .some(nameBefore) }
             if let rules = quality {
                 let recordedOn = Timestamp.parse(recorded.recordedAt).map { chinaDate(millisecondsSinceEpoch: $0) } ?? recorded.event.occurredOn
-                let storedProfileName = recorded.event.kind == .entityProfiled ? try fold.profileName(body: bodyReader(in: log, batch: [])) : nil
+                let storedProfileName = recorded.event.kind == .entityProfiled ? nameBefore : nil
                 for finding in Quality.findings(for: recorded.event, recordedOn: recordedOn, fold: fold, rules: rules, storedProfileName: storedProfileName) {
                     counts[Array(Counters.quality(authority: recorded.event.authority, month: finding.month, metric: finding.metric).utf8), default: 0] += 1
                 }
@@ -79,6 +87,7 @@ extension Ledger {
             try log.setView(code, encoded)
             cache.wrote(fold, encodedCount: encoded.count, for: code, in: log)
         }
+        try updateNameIndex(namesBefore, folds: folds, in: log)
         try log.setViewsSeq(events.last!.seq)
     }
 
@@ -172,7 +181,9 @@ extension Ledger {
     /// each with its own read snapshot of the same head.
     ///
     /// The digests are SHA-256 over, for every entity in key order, its code, a NUL byte
-    /// and the SHA-256 of its projection's bytes.
+    /// and the SHA-256 of its projection's bytes; then, for every name index key in byte
+    /// order, its length (4 bytes, big-endian) and its bytes. A name key stored but not
+    /// derived, or derived but not stored, counts as a mismatch of its entity.
     public func verifyProjections(workers: Int = min(4, max(1, Ledger.processorCount))) throws -> RebuildReport {
         precondition(workers >= 1)
         let started = DispatchTime.now()
@@ -220,11 +231,53 @@ extension Ledger {
             return true
         }
         if storedCount > checks.count { mismatchCount += storedCount - checks.count }
+        // The name index: the keys of the rebuilt folds' names against the stored keys, both in
+        // byte order, each key's length (4 bytes) and bytes after the views in the digests.
+        let rebuiltKeys = checks.compactMap(\.nameKey).sorted { $0.lexicographicallyPrecedes($1) }
+        var storedKeys: [[UInt8]] = []
+        try snapshots[0].log.forEachViewKey { key in
+            storedKeys.append(Array(key))
+            return true
+        }
+        for key in rebuiltKeys { Self.updateDigest(&rebuilt, key: key) }
+        for key in storedKeys { Self.updateDigest(&stored, key: key) }
+        for key in Self.symmetricDifference(rebuiltKeys, storedKeys) {
+            mismatchCount += 1
+            let code = try key.withUnsafeBytes { try Self.splitNameKey($0).code }
+            if mismatches.count < Self.reportedMismatches, !mismatches.contains(code) { mismatches.append(code) }
+        }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return RebuildReport(
             headSeq: head, entities: checks.count, events: events, seconds: seconds,
             storedDigest: Self.hex(stored.finalize()), rebuiltDigest: Self.hex(rebuilt.finalize()),
             mismatches: mismatches, mismatchCount: mismatchCount)
+    }
+
+    /// Adds a name index key to a digest: its length (4 bytes, big-endian), then its bytes.
+    static func updateDigest(_ digest: inout SHA256, key: [UInt8]) {
+        let count = UInt32(key.count)
+        digest.update(data: [UInt8(count >> 24), UInt8((count >> 16) & 0xFF), UInt8((count >> 8) & 0xFF), UInt8(count & 0xFF)])
+        digest.update(data: key)
+    }
+
+    /// The keys in one of two byte-ordered lists and not in the other.
+    static func symmetricDifference(_ left: [[UInt8]], _ right: [[UInt8]]) -> [[UInt8]] {
+        var output: [[UInt8]] = []
+        var leftIndex = 0
+        var rightIndex = 0
+        while leftIndex < left.count || rightIndex < right.count {
+            if rightIndex == right.count || (leftIndex < left.count && left[leftIndex].lexicographicallyPrecedes(right[rightIndex])) {
+                output.append(left[leftIndex])
+                leftIndex += 1
+            } else if leftIndex == left.count || right[rightIndex].lexicographicallyPrecedes(left[leftIndex]) {
+                output.append(right[rightIndex])
+                rightIndex += 1
+            } else {
+                leftIndex += 1
+                rightIndex += 1
+            }
+        }
+        return output
     }
 
     /// One entity's rebuilt projection against its stored one, by digest.
@@ -234,6 +287,8 @@ extension Ledger {
         let events: Int
         let rebuiltHash: [UInt8]
         let storedHash: [UInt8]?
+        /// The entity's key in the name index, from the rebuilt fold (`nil`: no profile name).
+        let nameKey: [UInt8]?
     }
 
     /// Rebuilds the projections of every `workers`-th entity, starting at the `worker`-th.
@@ -245,10 +300,20 @@ extension Ledger {
             guard order % workers == worker else { return true }
             guard let entity = try? EntityCode(validating: code) else { throw LedgerError(.internal, "stream '\(code)' is not an entity code") }
             var fold = EntityFold(entity: entity)
-            for seq in seqs { fold.apply(try storedEvent(seq: seq, in: log)) }
+            // The latest profile's body, kept from the replay: the name index key needs no read.
+            var profile: (seq: UInt64, body: JSONValue)?
+            for seq in seqs {
+                let recorded = try storedEvent(seq: seq, in: log)
+                if recorded.event.kind == .entityProfiled { profile = (seq, recorded.event.body) }
+                fold.apply(recorded)
+            }
             let rebuiltHash = Array(SHA256.hash(data: fold.encoded))
             let storedHash = try log.withView(code) { view in view.map { Array(SHA256.hash(data: $0)) } }
-            checks.append(EntityCheck(order: order, code: code, events: seqs.count, rebuiltHash: rebuiltHash, storedHash: storedHash))
+            let reader = bodyReader(in: log, batch: [])
+            let name = try fold.profileName { seq in seq == profile?.seq ? profile!.body : try reader(seq) }
+            checks.append(EntityCheck(
+                order: order, code: code, events: seqs.count, rebuiltHash: rebuiltHash, storedHash: storedHash,
+                nameKey: name.flatMap { nameKey($0, code: code) }))
             return true
         }
         return checks

@@ -107,7 +107,7 @@ extension Ledger {
         guard to.dayNumber - from.dayNumber <= Self.maximumReportDays else {
             throw LedgerError(.invalidField, "a report covers at most \(Self.maximumReportDays) days", field: "to")
         }
-        let (seq, hash) = try store.read { log -> (UInt64, String) in
+        let (seq, hash, recordedAt) = try store.read { log -> (UInt64, String, String?) in
             let seq = min(headSeq ?? log.head.seq, log.head.seq)
             for later in try log.seqs(stream: entity.code) where later > seq {
                 let event = try Self.storedEvent(seq: later, in: log).event
@@ -117,11 +117,11 @@ extension Ledger {
                         field: "head")
                 }
             }
-            guard seq > 0 else { return (0, LogHead.empty.hashHex) }
+            guard seq > 0 else { return (0, LogHead.empty.hashHex, nil) }
             guard let record = try log.record(seq: seq) else { throw LedgerError(.internal, "the log has no record \(seq)") }
-            return (seq, record.hashHex)
+            return (seq, record.hashHex, record.header?.recordedAt)
         }
         let state = try self.state(of: entity, at: to, knownAt: .bound(.seq(seq)), bodies: .shown(on: to, channels: Channel.allCases))
-        return CreditReport(state: state, from: from, to: to, headSeq: seq, headHash: hash, expectedRulesDigest: expectedRulesDigest)
+        return CreditReport(state: state, from: from, to: to, headSeq: seq, headHash: hash, headRecordedAt: recordedAt, expectedRulesDigest: expectedRulesDigest)
     }
 }

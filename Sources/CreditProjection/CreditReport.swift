@@ -13,17 +13,23 @@ public struct CreditReport: Sendable {
     public let to: CivilDate
     public let headSeq: UInt64
     public let headHash: String
+    /// When the head was committed (its `recordedAt`, UTC); `nil` for an empty log. The
+    /// report's 出具时间: a recomputation at the same head prints the same time.
+    public let headRecordedAt: String?
     /// The rules digest the caller expects (from an earlier report), when given.
     public let expectedRulesDigest: String?
 
     /// - Parameter state: the entity's state on `to`, as known at `headSeq`.
-    public init(state: EntityState, from: CivilDate, to: CivilDate, headSeq: UInt64, headHash: String, expectedRulesDigest: String? = nil) {
+    public init(
+        state: EntityState, from: CivilDate, to: CivilDate, headSeq: UInt64, headHash: String, headRecordedAt: String?, expectedRulesDigest: String? = nil
+    ) {
         precondition(from <= to && state.at == to)
         self.state = state
         self.from = from
         self.to = to
         self.headSeq = headSeq
         self.headHash = headHash
+        self.headRecordedAt = headRecordedAt
         self.expectedRulesDigest = expectedRulesDigest
     }
 
@@ -98,7 +104,9 @@ public struct CreditReport: Sendable {
                 ("dueOn", commitment.dueOn.map { .string($0.description) } ?? .null),
             ])
         }
-        let head: JSONValue = .object([("seq", .int(Int64(headSeq))), ("hash", .string(headHash))])
+        let head: JSONValue = .object([
+            ("seq", .int(Int64(headSeq))), ("hash", .string(headHash)), ("recordedAt", headRecordedAt.map { .string($0) } ?? .null),
+        ])
         var basis: [(String, JSONValue)] = [
             ("knownAt", .int(Int64(headSeq))), ("at", .string(to.description)), ("rulesDigest", .string(rules.digest)),
             ("note", .string("as known at head.seq under the rules of rulesDigest; recompute with {\"op\":\"report\",\"head\":\(headSeq),\"rulesDigest\":\"…\"}")),

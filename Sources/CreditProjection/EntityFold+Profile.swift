@@ -10,3 +10,15 @@ extension EntityFold {
         return Projector.corrected(try body(profile.seq), corrections[profile.eventId])["name"]?.stringValue
     }
 }
+
+extension EntityFold {
+    /// True when folding `event` in may change ``profileName(body:)``: a new profile, or a
+    /// correction of the current one.
+    public func mayChangeProfileName(_ event: CreditEvent) -> Bool {
+        switch event.kind {
+        case .entityProfiled: return true
+        case .recordCorrected: return profile != nil && event.refs.first == profile?.eventId
+        default: return false
+        }
+    }
+}

@@ -27,6 +27,7 @@ public enum LedgerOperation: String, Sendable, CaseIterable {
     case accessLog = "access-log"
     case metrics
     case report
+    case find
 
     /// How an answer is produced.
     public enum Answering: Sendable, Equatable {
@@ -51,7 +52,8 @@ public enum LedgerOperation: String, Sendable, CaseIterable {
         case .ping, .display, .check, .report: return []
         case .append: return [.writer]
         // Reading records that are not public: auditors, and admins (who operate the store).
-        case .history, .status, .get, .read, .subscribe, .accessLog: return [.auditor, .admin]
+        // `find` answers personal data (natural persons' names) under codes: not public either.
+        case .history, .status, .get, .read, .subscribe, .accessLog, .find: return [.auditor, .admin]
         case .verify, .stats, .rebuild, .metrics: return [.admin]
         }
     }
@@ -60,7 +62,7 @@ public enum LedgerOperation: String, Sendable, CaseIterable {
     /// they are answered, whoever asks.
     public var isAudited: Bool {
         switch self {
-        case .history, .status, .get, .read, .subscribe, .accessLog: return true
+        case .history, .status, .get, .read, .subscribe, .accessLog, .find: return true
         case .ping, .append, .verify, .stats, .display, .rebuild, .check, .metrics, .report: return false
         }
     }
@@ -97,6 +99,7 @@ public enum LedgerOperation: String, Sendable, CaseIterable {
         case .check: return ["entity", "measure", "at", "scope"]
         case .accessLog: return ["from", "limit"]
         case .report: return ["entity", "from", "to", "head", "rulesDigest", "offset", "limit"]
+        case .find: return ["name", "limit"]
         }
     }
 }

@@ -164,6 +164,7 @@ package enum OpAccess {
     /// written: a record keeps validated values (a malformed request discloses nothing).
     static func parameterRefusal(_ request: Request) -> LedgerError? {
         do {
+            if request.operation == .find { _ = try Operations.findQuery(request) }
             if let entity = request["entity"], !entity.isNull { _ = try request.entity() }
             if let eventId = request["eventId"], !eventId.isNull {
                 guard let text = eventId.stringValue, !text.isEmpty, text.utf8.count <= maximumRecordedValueBytes else {
@@ -201,6 +202,8 @@ package enum OpAccess {
     /// The request parameters an access record keeps (validated by the op before it runs;
     /// each kept only when small, so a record never grows with the request).
     static let recordedParameters = ["at", "knownAt", "seq", "eventId", "from", "limit", "log"]
+    /// What a `find` record keeps besides: the text looked for (validated to fit whole).
+    static let findRecordedParameters = ["name"]
     /// The most bytes of one recorded parameter or entity; longer values are cut and marked.
     static let maximumRecordedValueBytes = 200
 
@@ -220,7 +223,7 @@ package enum OpAccess {
         if let entity = request["entity"], !entity.isNull { members.append(("entity", bounded(entity))) }
         // Under their own key: `seq` and the like would clash with the chain's header.
         var parameters: [(String, JSONValue)] = []
-        for name in recordedParameters {
+        for name in recordedParameters + (request.operation == .find ? findRecordedParameters : []) {
             if let value = request[name], !value.isNull { parameters.append((name, bounded(value))) }
         }
         members.append(("parameters", .object(parameters)))

@@ -51,6 +51,7 @@ package struct Operations: Sendable {
             case .display: result = try display(request)
             case .check: result = try check(request)
             case .report: result = try report(request)
+            case .find: result = try find(request)
             case .append, .subscribe:
                 assertionFailure("\(request.op) is answered after a commit, not at once")
                 throw LedgerError(.internal, "\(request.op) is not answered at once")
@@ -330,6 +331,40 @@ package struct Operations: Sendable {
         }
         let report = try ledger.report(of: entity, from: try required("from"), to: try required("to"), headSeq: head, expectedRulesDigest: rulesDigest)
         return CanonicalJSON.encode(report.json(page: try Self.page(request)))
+    }
+
+    /// The most bytes of `find`'s `name`: an access record keeps it whole
+    /// (``OpAccess/maximumRecordedValueBytes``).
+    static let maximumFindNameBytes = 200
+    /// The fewest visible characters of `find`'s `name`: a single character would list a
+    /// large part of the register.
+    static let minimumFindNameCharacters = 2
+
+    /// `find`'s `name` and `limit`, validated (also before the access record is written).
+    static func findQuery(_ request: Request) throws(LedgerError) -> (name: String, limit: Int) {
+        let name = try request.string("name")
+        guard name.utf8.count <= maximumFindNameBytes,
+            !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
+            name.unicodeScalars.filter({ !$0.properties.isWhitespace && ![.format, .unassigned].contains($0.properties.generalCategory) }).count
+                >= minimumFindNameCharacters
+        else {
+            throw LedgerError(
+                .invalidField, "name must be \(minimumFindNameCharacters) or more visible characters of an entity's name, at most \(maximumFindNameBytes) bytes, no control characters",
+                field: "name")
+        }
+        let limit = try request.integer("limit", in: 1...Int64(Ledger.maximumFindLimit)) ?? Int64(Ledger.defaultFindLimit)
+        return (name, Int(limit))
+    }
+
+    /// `find`: the entities whose current profile name contains `name` (an exact substring
+    /// of the stored text), by name then code; `more` when there were more than `limit`.
+    func find(_ request: Request) throws -> [UInt8] {
+        let (name, limit) = try Self.findQuery(request)
+        let (entities, more) = try ledger.entities(nameContaining: name, limit: limit)
+        let items: [JSONValue] = entities.map {
+            ["entity": .string($0.entity.code), "name": .string($0.name), "entityKind": .string($0.entity.kind.rawValue)]
+        }
+        return CanonicalJSON.encode(["entities": .array(items), "more": .bool(more)])
     }
 
     func verify(_ request: Request) throws -> [UInt8] {

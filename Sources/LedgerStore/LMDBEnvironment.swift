@@ -12,8 +12,12 @@ import Foundation
 final class LMDBEnvironment: @unchecked Sendable {
     let handle: OpaquePointer
 
-    /// The most named databases one environment holds.
+    /// The most named databases one environment holds (the store opens five: `log.records`,
+    /// `log.index`, `log.views`, `log.keys`, `access.records`).
     static let maximumDatabases: UInt32 = 16
+    /// The longest key LMDB takes (`mdb_env_get_maxkeysize` of liblmdb built with its
+    /// default `MDB_MAXKEYSIZE`).
+    static let maximumKeyBytes = 511
     /// The most concurrent read transactions (LMDB's reader table size).
     static let maximumReaders: UInt32 = 1024
 
@@ -192,6 +196,19 @@ final class LMDBTransaction {
         try LMDBError.check(code, "mdb_cursor_get")
         let found = Array(UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size))
         return found.starts(with: prefix) ? found : nil
+    }
+
+    /// Deletes the entry under `key`.
+    /// - Returns: false when there was none.
+    @discardableResult
+    func delete(_ dbi: MDB_dbi, _ key: [UInt8]) throws(LMDBError) -> Bool {
+        let code = key.withUnsafeBytes { keyBytes in
+            var keyVal = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+            return mdb_del(handle, dbi, &keyVal, nil)
+        }
+        if code == MDB_NOTFOUND { return false }
+        try LMDBError.check(code, "mdb_del")
+        return true
     }
 
     /// Deletes every entry of a database (keeping the database).

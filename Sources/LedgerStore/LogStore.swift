@@ -52,6 +52,7 @@ public final class LogStore: Sendable {
             records: try environment.openDatabase("log.records", create: !readOnly),
             index: try environment.openDatabase("log.index", create: !readOnly),
             views: try Self.openOptional(environment, "log.views", readOnly: readOnly),
+            keys: try Self.openOptional(environment, "log.keys", readOnly: readOnly),
             access: try Self.openOptional(environment, "access.records", readOnly: readOnly))
         try Self.checkFormat(environment, databases, readOnly: readOnly)
         self.databases = databases

@@ -15,6 +15,9 @@ struct LogDatabases: Sendable {
     /// View key (UTF-8) → value: what the log's user derives from it, kept in step by the
     /// writer. `nil` in a read-only store made before views existed.
     let views: MDB_dbi?
+    /// Keys (bytes) → empty: secondary keys the log's user derives along with its views
+    /// (a name index), cleared with them. `nil` in a read-only store made before it existed.
+    let keys: MDB_dbi?
     /// The second chain, the access log: seq → hash + canonical record, like `records`.
     /// `nil` in a read-only store made before it existed.
     let access: MDB_dbi?
@@ -26,7 +29,7 @@ struct LogDatabases: Sendable {
     /// The same databases seen as the access chain.
     var accessChain: LogDatabases? {
         guard let access else { return nil }
-        var chain = LogDatabases(records: access, index: index, views: nil, access: nil)
+        var chain = LogDatabases(records: access, index: index, views: nil, keys: nil, access: nil)
         chain.headKey = Key.accessHead
         chain.indexed = false
         return chain
@@ -494,12 +497,14 @@ public final class LogTransaction {
         try transaction.put(databases.index, LogDatabases.Key.viewsFormat, Array(name.utf8))
     }
 
-    /// Removes every view and sets the views' seq to 0; only in the writer's transaction.
+    /// Removes every view and every view key, and sets the views' seq to 0; only in the
+    /// writer's transaction.
     public func clearViews() throws(LMDBError) {
         precondition(recordedAtMilliseconds != nil, "clearViews outside the writer")
         guard let views = databases.views else { return }
         writeCount += 1
         try transaction.drop(views)
+        if let keys = databases.keys { try transaction.drop(keys) }
         try transaction.put(databases.index, LogDatabases.Key.viewsSeq, BigEndian.bytes(UInt64(0)))
     }
 
@@ -507,6 +512,46 @@ public final class LogTransaction {
     public func forEachView(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
         guard let views = databases.views else { return }
         try transaction.scan(views, from: [], body)
+    }
+
+    // MARK: View keys
+
+    /// The longest view key: LMDB's key limit.
+    public static let maximumViewKeyBytes = LMDBEnvironment.maximumKeyBytes
+
+    /// Adds a view key (a secondary key derived with the views, e.g. a name index entry);
+    /// only in the writer's transaction. Adding a key that is there changes nothing.
+    /// - Parameter key: 1 to ``maximumViewKeyBytes`` bytes.
+    public func addViewKey(_ key: [UInt8]) throws(LMDBError) {
+        precondition(recordedAtMilliseconds != nil, "addViewKey outside the writer")
+        precondition(!key.isEmpty && key.count <= Self.maximumViewKeyBytes, "a view key holds 1 to \(Self.maximumViewKeyBytes) bytes")
+        guard let keys = databases.keys else { preconditionFailure("a writable store always has view keys") }
+        writeCount += 1
+        try transaction.put(keys, key, [])
+    }
+
+    /// Removes a view key; only in the writer's transaction.
+    /// - Returns: false when it was not there.
+    @discardableResult
+    public func removeViewKey(_ key: [UInt8]) throws(LMDBError) -> Bool {
+        precondition(recordedAtMilliseconds != nil, "removeViewKey outside the writer")
+        precondition(!key.isEmpty && key.count <= Self.maximumViewKeyBytes, "a view key holds 1 to \(Self.maximumViewKeyBytes) bytes")
+        guard let keys = databases.keys else { preconditionFailure("a writable store always has view keys") }
+        writeCount += 1
+        return try transaction.delete(keys, key)
+    }
+
+    /// Visits the view keys in byte order from the first key ≥ `start` until `body` returns
+    /// false. Each key is valid only inside `body`.
+    public func forEachViewKey(from start: [UInt8] = [], _ body: (UnsafeRawBufferPointer) throws -> Bool) throws {
+        guard let keys = databases.keys else { return }
+        try transaction.scan(keys, from: start) { key, _ in try body(key) }
+    }
+
+    /// The number of view keys.
+    public func viewKeyCount() throws(LMDBError) -> Int {
+        guard let keys = databases.keys else { return 0 }
+        return try transaction.count(keys)
     }
 
     /// Visits the streams in key order, each with its seqs ascending, until `body` returns false.

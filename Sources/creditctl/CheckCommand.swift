@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LedgerDocuments
 import LedgerJSON
 
 /// `creditctl check`: 逢办必查 — one measure for one entity, or for every bidder of a

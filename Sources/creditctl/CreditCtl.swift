@@ -20,7 +20,7 @@ struct CreditCtl: ParsableCommand {
             """,
         version: CreditLedgerVersion.current,
         subcommands: [
-            Ping.self, Append.self, Get.self, StatusCommand.self, DisplayCommand.self, CheckCommand.self, Report.self, History.self, Tail.self,
+            Ping.self, Append.self, Get.self, StatusCommand.self, FindCommand.self, DisplayCommand.self, CheckCommand.self, Report.self, History.self, Tail.self,
             Export.self, Verify.self, Rebuild.self, AccessLog.self, Import.self, QualityReport.self, StatsCommand.self, MetricsCommand.self, Backup.self,
             Restore.self, Load.self, DeskCommand.self,
         ])

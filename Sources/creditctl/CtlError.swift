@@ -29,6 +29,8 @@ enum ExitStatus: Int32, CaseIterable {
     case tryAgain = 75
     /// EX_NOPERM: the caller's grants do not allow the op, or a purpose is missing (`forbidden`).
     case forbidden = 77
+    /// EX_CONFIG: the document settings or the report's template cannot be used.
+    case config = 78
 
     /// The status for one of the daemon's error codes (protocol.md, "Error codes").
     static func forDaemonCode(_ code: String) -> ExitStatus {
@@ -50,7 +52,7 @@ enum ExitStatus: Int32, CaseIterable {
         switch self {
         case .success: return "ok"
         case .found: return "found something: check restricted an entity; import rejected rows; append had a batch refused"
-        case .mismatch: return "a verification found a difference (verify, rebuild, access-log)"
+        case .mismatch: return "a verification found a difference (verify, rebuild, access-log, report --verify)"
         case .usage: return "usage: bad options or arguments (the usage is printed)"
         case .dataError: return "refused data (code, date, measure, rule); --entities lines not checked"
         case .notFound: return "not found (not_found)"
@@ -59,6 +61,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .ioError: return "a data dir or file could not be read or written"
         case .tryAgain: return "a paged answer changed while its pages were read: run again"
         case .forbidden: return "forbidden: no grant for the op, or no --purpose"
+        case .config: return "the document settings or the report template cannot be used"
         }
     }
 

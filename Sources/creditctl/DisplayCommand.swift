@@ -1,4 +1,5 @@
 import ArgumentParser
+import LedgerDocuments
 import LedgerJSON
 
 /// `creditctl display`: the public view of an entity on a day, as a channel shows it (anyone).

@@ -1,3 +1,4 @@
+import LedgerDocuments
 import LedgerJSON
 
 extension Labels {
@@ -11,7 +12,8 @@ extension Labels {
             ("kinds", table(kinds)), ("lists", table(lists)), ("channels", table(channels)), ("severities", table(severities)),
             ("endReasons", table(endReasons)), ("decisions", table(decisions)), ("flags", table(flags)),
             ("commitmentOutcomes", table(commitmentOutcomes)), ("pendingKinds", table(pendingKinds)),
-            ("pendingStages", table(pendingStages)), ("entityKinds", table(entityKinds)),
+            ("pendingStages", table(pendingStages)), ("entityKinds", table(entityKinds)), ("measures", table(measures)),
+            ("procedures", table(procedures)), ("commitmentTypes", table(commitmentTypes)), ("entityTypes", table(entityTypes)),
             ("channelOrder", .array(channelColumns.map { .string($0.code) })),
         ])
     }

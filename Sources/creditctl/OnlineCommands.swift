@@ -72,33 +72,3 @@ struct Tail: ParsableCommand {
         }
     }
 }
-
-struct Report: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "The public credit report of an entity over a period, as JSON and as a printable HTML page with an SVG timeline.",
-        discussion: "Pinned to the ledger head: running it again with --head SEQ gives the same bytes. Writes report-ENTITY-FROM-TO.json and .html.")
-    @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The entity's USCC or ID number.") var entity: String
-    @Option(name: .long, help: ArgumentHelp(DayArgument.help + " The first day.", valueName: "day")) var from: DayArgument
-    @Option(name: .long, help: ArgumentHelp(DayArgument.help + " The last day.", valueName: "day")) var to: DayArgument
-    @Option(name: .long, help: "Recompute at this ledger seq instead of the head.") var head: Int64?
-    @Option(name: .long, help: "The folder to write into.") var output: String = "."
-
-    func run() throws {
-        var request: [(String, JSONValue)] = [("op", "report"), ("entity", .string(entity)), ("from", from.json), ("to", to.json)]
-        if let head { request.append(("head", .int(head))) }
-        // A long report comes in pages: the rest pinned to the first page's head and rules, then joined.
-        let report = try Pages.joined(connection, try connection.connect(), request: request, items: "records", cursor: .offset) { first in
-            [("head", first["head"]?["seq"] ?? .null), ("rulesDigest", first["basis"]?["rulesDigest"] ?? .null)]
-        }
-        if !FileManager.default.fileExists(atPath: output) { try PrivateFiles.directory(output) }
-        let base = output + "/report-\(report["entity"]?.stringValue ?? entity)-\(from)-\(to)"
-        try PrivateFiles.write(CanonicalJSON.encode(report) + [UInt8(ascii: "\n")], to: base + ".json")
-        try PrivateFiles.write(Array(ReportPage.html(report).utf8), to: base + ".html")
-        if connection.json {
-            Output.json(["json": .string(base + ".json"), "html": .string(base + ".html"), "head": report["head"] ?? .null, "statements": report["statements"] ?? .null])
-        } else {
-            Output.line("wrote \(base).json and \(base).html (head seq \(CanonicalJSON.string(report["head"]?["seq"] ?? 0)))")
-        }
-    }
-}

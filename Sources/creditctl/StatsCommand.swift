@@ -1,4 +1,5 @@
 import ArgumentParser
+import LedgerDocuments
 import LedgerJSON
 
 /// `creditctl stats`: the ledger's size and commit figures, and its events by kind (admins).

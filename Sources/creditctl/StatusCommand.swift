@@ -1,4 +1,5 @@
 import ArgumentParser
+import LedgerDocuments
 import LedgerJSON
 
 /// `creditctl status`: an entity's credit state on a day, as the ledger knew it at a moment

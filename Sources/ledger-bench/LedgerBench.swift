@@ -81,18 +81,21 @@ struct StatusLoad: ParsableCommand {
     @Option(help: "Queries per connection.") var requests = 10_000
     @Option(help: "Entities the ledger was loaded with (ledger-bench append --entities).") var entities = 5000
     @Option var maxSeconds = 30.0
-    @Option(help: "The op to ask: status, display, history or check.") var op = "status"
+    @Option(help: "The op to ask: status, display, history, check or find.") var op = "status"
     @Option(help: "The measure `check` asks about.") var measure = "restrict.public-procurement"
     @Option(help: "Entity codes to ask about, one per line (instead of the generated ones of `append`).") var entitiesFile: String?
     @Option(help: "The date asked about.") var at = "2026-06-01"
-    @Option(help: "Sent with audited reads (status, history).") var purpose = "bench"
+    @Option(help: "Sent with audited reads (status, history, find).") var purpose = "bench"
+    @Option(help: "The text `find` looks for in profile names (a history of Tools/gen has 有限公司 in most).") var name = "有限公司"
 
-    /// The ops this load asks (each takes an entity and a date).
+    /// The ops this load asks that take an entity and a date.
     static let entityOps: Set<LedgerOperation> = [.status, .display, .history, .check]
+    /// Every op this load asks: the entity ops and `find` (a name).
+    static let ops: Set<LedgerOperation> = entityOps.union([.find])
 
     func validate() throws {
-        guard let operation = LedgerOperation(name: op), Self.entityOps.contains(operation) else {
-            throw ValidationError("--op must be one of: \(Self.entityOps.map(\.name).sorted().joined(separator: ", "))")
+        guard let operation = LedgerOperation(name: op), Self.ops.contains(operation) else {
+            throw ValidationError("--op must be one of: \(Self.ops.map(\.name).sorted().joined(separator: ", "))")
         }
     }
 
@@ -107,7 +110,9 @@ struct StatusLoad: ParsableCommand {
         let at = self.at
         let operation = LedgerOperation(name: op)!
         let extra = (operation == .check ? #","measure":"\#(measure)""# : "") + (operation.isAudited ? #","purpose":"\#(purpose)""# : "")
+        let findLine = CanonicalJSON.encode(["op": .string(op), "name": .string(name), "purpose": .string(purpose)]) + [UInt8(ascii: "\n")]
         let load = EventLoopLoad(requestsPerConnection: requests, maxSeconds: maxSeconds, depth: depth) { client, number in
+            if operation == .find { return findLine }
             let entity = codes[(client * 7_368_787 + number * 104_729) % codes.count]
             return Array(#"{"op":"\#(op)","entity":"\#(entity)","at":"\#(at)"\#(extra)}"#.utf8) + [UInt8(ascii: "\n")]
         }

@@ -66,7 +66,7 @@ import Testing
             for at in Self.dates {
                 let state = Projector.project(entity: entity, events: events, at: at, knownAtSeq: .max, rules: rules)
                 var answers = Channel.allCases.map { CanonicalJSON.string(state.displayJSON(channel: $0)) }
-                answers.append(CanonicalJSON.string(CreditReport(state: state, from: at.adding(months: -60), to: at, headSeq: 1, headHash: "h").json))
+                answers.append(CanonicalJSON.string(CreditReport(state: state, from: at.adding(months: -60), to: at, headSeq: 1, headHash: "h", headRecordedAt: nil).json))
                 answers.append(CanonicalJSON.string(CheckFacts(state).checkJSON(state.check(rules.measures.measures["eligible.funding"]!, scope: nil, rules: rules), at: at)))
                 for answer in answers {
                     #expect(!answer.contains(HistoryGenerator.identityNumber), "seed \(seed) at \(at): \(answer.prefix(300))")
