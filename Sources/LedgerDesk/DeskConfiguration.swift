@@ -17,11 +17,11 @@ public struct DeskConfiguration: Sendable {
     /// The code → Chinese label tables served at `/api/labels` (creditctl's, so there is one table).
     public var labels: JSONValue
     /// Renders a joined `report` result as the printable HTML page (one place to switch renderers).
-    public var renderReport: @Sendable (JSONValue) -> String
+    public var renderReport: @Sendable (JSONValue) throws -> String
 
     public init(
         socketPath: String, assetsDirectory: String, port: Int = 0, token: DeskToken = .random(), labels: JSONValue,
-        renderReport: @escaping @Sendable (JSONValue) -> String
+        renderReport: @escaping @Sendable (JSONValue) throws -> String
     ) {
         self.socketPath = socketPath
         self.assetsDirectory = assetsDirectory

@@ -90,7 +90,13 @@ struct DeskRoutes: Sendable {
             let status: HTTPResponse.Status = code == "not_found" ? .notFound : code == "forbidden" ? .forbidden : .badRequest
             return DeskResponse.page(status, title: "无法生成报告", message: "\(code)：\(error?["message"]?.stringValue ?? "")")
         }
-        var response = DeskResponse.bytes(.ok, Array(configuration.renderReport(report).utf8), contentType: "text/html; charset=utf-8")
+        let html: String
+        do {
+            html = try configuration.renderReport(report)
+        } catch {
+            return DeskResponse.page(.internalServerError, title: "无法生成报告页面", message: "\(error)")
+        }
+        var response = DeskResponse.bytes(.ok, Array(html.utf8), contentType: "text/html; charset=utf-8")
         response.headers[.contentSecurityPolicy] = DeskResponse.reportContentSecurityPolicy
         response.headers[DeskResponse.xFrameOptions] = "SAMEORIGIN"
         return response

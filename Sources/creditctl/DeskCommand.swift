@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import LedgerDesk
+import LedgerDocuments
 import LedgerJSON
 import Logging
 
@@ -29,6 +30,8 @@ struct DeskCommand: ParsableCommand {
     var port: Int = 0
     @Option(name: .long, help: "The folder of the desk's pages (default: Deploy/desk above the executable, then \(installedAssets)).")
     var assets: String?
+    @Option(name: .long, help: "The document settings for the report page (as creditctl report's --documents).")
+    var documents: String?
     @Flag(name: .long, help: "Print {\"url\":…,\"port\":…} instead of the bare address.")
     var json = false
 
@@ -41,10 +44,11 @@ struct DeskCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: assetsDirectory + "/index.html") else {
             throw CtlError("not_found", "no index.html in \(assetsDirectory)", exitStatus: .notFound)
         }
+        let settings = try Report.settings(documents)
         let configuration = DeskConfiguration(
             socketPath: socket, assetsDirectory: assetsDirectory, port: port, labels: Labels.json,
-            // The one place the report is rendered.
-            renderReport: { ReportPage.html($0) })
+            // The one place the desk renders the report: the officer's document, as creditctl report writes it.
+            renderReport: { report in try Report.page(ReportDocument(report: report, issuer: settings.issuer), settings: settings) })
         var logger = Logger(label: "creditctl.desk")
         logger.logLevel = .warning
         let server = DeskServer(configuration: configuration, logger: logger)
