@@ -48,7 +48,10 @@
   // A cell listing rule ids with their citations: "ndrc-36-art12-general 《…》第十二条".
   Desk.rulesCell = function (ids) {
     var unique = [];
-    (ids || []).forEach(function (id) { if (id && unique.indexOf(id) < 0) { unique.push(id); } });
+    // A deadline may rest on several steps at once: "ndrc-36-art18-forward-1wd + ndrc-36-art18-check-7wd".
+    (ids || []).forEach(function (joined) {
+      String(joined || "").split(/\s*\+\s*/).forEach(function (id) { if (id && unique.indexOf(id) < 0) { unique.push(id); } });
+    });
     if (unique.length === 0) { return "—"; }
     var list = Desk.el("ul", { className: "rules" });
     unique.forEach(function (id) {

@@ -30,6 +30,10 @@
   // "2024-05-10 至 2025-05-10（公示期满）", "2024-05-10 起", "不公示".
   Desk.windowText = function (window) {
     if (!window || !window.from) { return "不公示"; }
+    // A window cut before it began (a revocation reads as never valid): never shown.
+    if (window.until && window.until < window.from) {
+      return "自始不公示" + (window.endReason ? "（" + Desk.label("endReasons", window.endReason) + "）" : "");
+    }
     var text = window.until ? window.from + " 至 " + window.until : window.from + " 起";
     if (window.endReason) { text += "（" + Desk.label("endReasons", window.endReason) + "）"; }
     if (window.resumed) { text += "；恢复公示 " + window.resumed.from + " 至 " + window.resumed.until; }
@@ -83,7 +87,7 @@
     if (found.length === 0) { return "—"; }
     var same = found.every(function (entry) { return entry[1] === found[0][1]; });
     if (same) { return found[0][1]; }
-    return found.map(function (entry) { return Desk.label("channels", entry[0]) + " " + entry[1]; }).join(" / ");
+    return found.map(function (entry) { return Desk.label("channelShortNames", entry[0]) + " " + entry[1]; }).join(" / ");
   }
 
   // A channel's cell: 公示中, the window, and the rules (with their articles) behind it.
@@ -164,7 +168,7 @@
         return [ban.scope || "—", ban.since || "—", ban.permanent ? "终身" : (ban.until || "—"), el("code", {}, ban.eventId)];
       })));
       tables.appendChild(Desk.table("信用承诺", ["承诺", "结果", "到期日", "事件"], model.commitments.map(function (commitment) {
-        return [commitment.type || "—", Desk.label("commitmentOutcomes", commitment.outcome), commitment.dueOn || "—", el("code", {}, commitment.eventId)];
+        return [Desk.label("commitmentTypes", commitment.type), Desk.label("commitmentOutcomes", commitment.outcome), commitment.dueOn || "—", el("code", {}, commitment.eventId)];
       })));
       tables.appendChild(Desk.table("待办（异议、信用修复）", ["类别", "阶段", "起算日", "期限", "是否逾期", "渠道", "对象", "依据", "事件"],
         model.pending.map(function (item) {
@@ -184,7 +188,7 @@
       var bars = [];
       Desk.channels().forEach(function (channel) {
         var window = record.windows ? record.windows[channel] : null;
-        if (!window || !window.from) { return; }
+        if (!window || !window.from || (window.until && window.until < window.from)) { return; }
         var colour = record.list ? (record.list === "red" ? "red" : "list") : record.kind === "ban.imposed" ? "ban" : channel;
         bars.push({ from: window.from, until: window.until, colour: colour,
           text: Desk.label("channels", channel) + "：" + Desk.windowText(window) });

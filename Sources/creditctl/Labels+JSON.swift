@@ -9,7 +9,7 @@ extension Labels {
             .object(labels.sorted { $0.key < $1.key }.map { entry -> (String, JSONValue) in (entry.key, .string(entry.value)) })
         }
         return .object([
-            ("kinds", table(kinds)), ("lists", table(lists)), ("channels", table(channels)), ("severities", table(severities)),
+            ("kinds", table(kinds)), ("lists", table(lists)), ("channels", table(channels)), ("channelShortNames", table(channelShortNames)), ("severities", table(severities)),
             ("endReasons", table(endReasons)), ("decisions", table(decisions)), ("flags", table(flags)),
             ("commitmentOutcomes", table(commitmentOutcomes)), ("pendingKinds", table(pendingKinds)),
             ("pendingStages", table(pendingStages)), ("entityKinds", table(entityKinds)), ("measures", table(measures)),

@@ -10,7 +10,7 @@ import Testing
     static let purpose = "专项检查 2026-0042（查询台浏览器测试）"
     static let showcase = Daemon.repository.appendingPathComponent("Tools/samples/showcase.jsonl").path
 
-    /// The daemon with a history for orgA, and the desk started by an auditor on it.
+    /// The daemon with the showcase fixture, and the desk started by an auditor on it.
     struct Session {
         let daemon = Daemon()
         let auditor: (uid: UInt32, gid: UInt32)
@@ -48,30 +48,12 @@ import Testing
             url = try #require(URL(string: printed))
         }
 
-        /// Tools/samples/showcase.jsonl when the repository has it, else a short history of orgA;
-        /// returns the entity to look at and a fragment of its name.
+        /// Tools/samples/showcase.jsonl; returns its richly historied organisation (北京示例食品科技有限公司)
+        /// and a fragment of its name that another entity's name shares.
         static func appendFixture(_ daemon: Daemon) throws -> (entity: String, nameFragment: String) {
-            let client = try daemon.client()
-            let source: JSONValue = ["authority": "北京市朝阳区市场监督管理局"]
-            let events: [JSONValue] = [
-                ["eventId": "pf-1", "kind": "entity.profiled", "entity": .string(orgA), "occurredOn": "2023-01-02", "source": source,
-                 "body": ["name": "北京某某食品有限公司", "entityType": "enterprise", "region": "110105"]],
-                licenceEvent("la-1"),
-                ["eventId": "p-1", "kind": "penalty.imposed", "entity": .string(orgA), "occurredOn": "2024-05-10", "source": source,
-                 "body": ["decisionNo": "京朝市监罚〔2024〕123号", "procedure": "ordinary", "measures": [["type": "fine", "amountYuan": 200_000]],
-                          "violation": "销售过期食品", "legalBasis": "食品安全法第一百二十四条"]],
-                ["eventId": "ls-1", "kind": "list.entered", "entity": .string(orgA), "occurredOn": "2024-06-10", "source": ["authority": "北京市市场监督管理局"],
-                 "body": ["list": "serious-dishonesty", "authority": "北京市市场监督管理局"]],
-                ["eventId": "p-1-f", "kind": "penalty.fulfilled", "entity": .string(orgA), "occurredOn": "2024-07-01", "source": source,
-                 "refs": ["p-1"], "body": [:]],
-                ["eventId": "p-1-c", "kind": "record.corrected", "entity": .string(orgA), "occurredOn": "2024-08-01", "source": source,
-                 "refs": ["p-1"], "body": ["fields": ["decisionNo": "京朝市监罚〔2024〕123号（更正）"], "reason": "文号笔误"]],
-            ]
-            for event in events {
-                let answer = try client.call(appendRequest([event]))
-                try #require(result(answer) != nil, "\(CanonicalJSON.string(answer))")
-            }
-            return (orgA, "某某食品")
+            let appended = try ChildProcess.output(of: Daemon.binary("creditctl"), ["append", DeskTests.showcase, "--socket", daemon.socketPath])
+            try #require(appended.status == 0, "\(appended.output)")
+            return ("911101054423232294", "示例")
         }
 
         var port: Int { url.port ?? 0 }
@@ -146,15 +128,15 @@ import Testing
         let session = try Session()
         defer { _ = session.stop() }
         for op in ["status", "history"] {
-            let refused = try session.call(["op": .string(op), "entity": .string(orgA)])
+            let refused = try session.call(["op": .string(op), "entity": .string(session.entity)])
             #expect(refused.status == 200, "the daemon's refusal is the answer")
             #expect(refused.answer?["ok"] == false && refused.answer.flatMap(errorCode) == "missing_field", "\(op): \(String(describing: refused.answer))")
             #expect(refused.answer?["error"]?["field"] == "purpose")
             #expect(refused.answer?["result"] == nil)
         }
         // Public data needs none; with a purpose the auditor reads, and the daemon records it as the auditor's.
-        #expect(try session.call(["op": "display", "entity": .string(orgA), "channel": "gsxt"]).answer?["ok"] == true)
-        let read = try session.call(["op": "status", "entity": .string(orgA), "purpose": .string(Self.purpose)])
+        #expect(try session.call(["op": "display", "entity": .string(session.entity), "channel": "gsxt"]).answer?["ok"] == true)
+        let read = try session.call(["op": "status", "entity": .string(session.entity), "purpose": .string(Self.purpose)])
         #expect(read.answer?["result"]?["records"]?.arrayValue?.isEmpty == false)
         let log = try #require(result(try session.daemon.client().call(["op": "access-log", "purpose": "复核查询台访问记录"])))
         let reads = (log["records"]?.arrayValue ?? []).filter { $0["purpose"]?.stringValue == Self.purpose }

@@ -184,6 +184,9 @@ def run(url, entity, fragment, screenshots):
         check("第 2 / " in desk.text("known-seq-text"), f"the slider's text does not name the event: {desk.text('known-seq-text')!r}")
         desk.element("known-latest").click()
         wait_for("the state as known now", lambda: desk.element("known-seq").get_attribute("value") == str(maximum))
+        # Back to today for the picture: lists, bans and pending items are the ones in force on the day.
+        desk.set_date("at", at_before)
+        wait_for("the state today", lambda: desk.loaded().startswith("status|" + at_before))
         time.sleep(0.5)
         desk.screenshot("desk-state.png")
 
