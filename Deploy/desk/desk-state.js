@@ -62,7 +62,7 @@
         var merged = byEvent[record.eventId];
         if (!merged) {
           merged = { eventId: record.eventId, kind: record.kind, occurredOn: record.occurredOn, body: record.body, list: record.list,
-            scope: record.scope, windows: {}, displayed: {}, severity: {}, underObjection: false };
+            scope: record.scope, windows: {}, displayed: {}, severity: {}, underObjection: false, publicView: true };
           byEvent[record.eventId] = merged;
           order.push(record.eventId);
         }
@@ -95,7 +95,8 @@
     var window = record.windows ? record.windows[channel] : null;
     var cell = el("div", { className: "channel-cell" });
     if (record.displayed && record.displayed[channel]) { cell.appendChild(el("span", { className: "badge shown" }, "公示中")); }
-    cell.appendChild(el("span", { className: "window" }, Desk.windowText(window)));
+    // The public view lists only what a channel shows on the day; its absence says no more than that.
+    cell.appendChild(el("span", { className: "window" }, !window && record.publicView ? "该日未公示" : Desk.windowText(window)));
     if (window && window.repairableFrom) { cell.appendChild(el("span", { className: "repairable" }, "可申请修复自 " + window.repairableFrom)); }
     var rules = [];
     var finding = record.severity && record.severity[channel];
@@ -196,7 +197,11 @@
           bars.push({ from: window.resumed.from, until: window.resumed.until, colour: colour, text: Desk.label("channels", channel) + "：恢复公示" });
         }
       });
-      if (bars.length) { rows.push({ label: Desk.label("kinds", record.kind) + " " + record.occurredOn + " " + what(record), bars: bars }); }
+      if (bars.length) {
+        // Listings and bans in the public view come without a decision date.
+        var label = [Desk.label("kinds", record.kind), record.occurredOn, what(record)].filter(function (part) { return part; }).join(" ");
+        rows.push({ label: label, bars: bars });
+      }
     });
     model.lists.forEach(function (listing) {
       rows.push({ label: Desk.label("lists", listing.list) + " " + listing.since, bars: [{ from: listing.since, until: listing.until,
@@ -215,7 +220,7 @@
       Desk.channels().forEach(function (channel) {
         if (!(record.displayed && record.displayed[channel])) { return; }
         items[channel + "|" + record.eventId] = { channel: channel, eventId: record.eventId,
-          title: Desk.label("kinds", record.kind) + " " + (record.occurredOn || "") + " " + what(record),
+          title: [Desk.label("kinds", record.kind), record.occurredOn, what(record)].filter(function (part) { return part; }).join(" "),
           detail: Desk.windowText(record.windows[channel]) + (record.underObjection ? "，异议中" : "") };
       });
     });

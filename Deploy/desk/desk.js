@@ -36,13 +36,12 @@
     $("known-latest").disabled = !known;
   }
 
-  // Tabs: buttons, arrow keys move between them.
+  // Tabs: buttons, each reached by Tab; the arrow keys also move between them.
   var tabs = ["lookup", "state", "compare", "report"];
   function show(view) {
     tabs.forEach(function (name) {
       var selected = name === view;
       $("tab-" + name).setAttribute("aria-selected", selected ? "true" : "false");
-      $("tab-" + name).tabIndex = selected ? 0 : -1;
       $("view-" + name).hidden = !selected;
     });
   }

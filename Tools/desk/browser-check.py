@@ -8,7 +8,7 @@ ledger, NAME_FRAGMENT part of its name (used when the daemon has `find`). Checks
 without a purpose the state view shows only public data and says so; with a purpose a name
 lookup (or the notice that it is not available) and a code lookup; moving `at` and the knownAt
 slider (keyboard) changes the view; compare fills both columns; print shows the report page.
-Saves desk-lookup.png, desk-state.png, desk-compare.png and desk-report.png in SCREENSHOT_DIR.
+Saves desk-public.png, desk-lookup.png, desk-state.png, desk-compare.png and desk-report.png in SCREENSHOT_DIR.
 Exits 0 when every check passes, 1 with a message on the first failure.
 
 Needs Debian's chromium, chromium-driver and python3-selenium (Tools/setup installs them).
@@ -99,8 +99,10 @@ class Desk:
             field.send_keys(Keys.ENTER)
 
     def screenshot(self, name):
-        height = self.driver.execute_script("return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight);")
-        self.driver.set_window_size(1400, min(max(1000, height + 40), 6000))
+        # The window's height holds the whole page plus the browser's own frame.
+        height = self.driver.execute_script(
+            "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight) + window.outerHeight - window.innerHeight;")
+        self.driver.set_window_size(1400, min(max(1000, height + 20), 8000))
         time.sleep(0.3)
         path = os.path.join(self.screenshots, name)
         check(self.driver.save_screenshot(path), f"cannot save {path}")
@@ -132,6 +134,7 @@ def run(url, entity, fragment, screenshots):
         tables = desk.text("state-tables")
         check("待办" not in tables and "名单（" not in tables, "without a purpose non-public sections were shown")
         check(desk.element("known-seq").get_attribute("disabled") is not None, "the knownAt slider works without a purpose")
+        desk.screenshot("desk-public.png")
 
         # 2. A purpose; the name lookup (when the daemon has find), then the code.
         desk.element("tab-lookup").click()
