@@ -80,6 +80,7 @@ struct DeskCommand: ParsableCommand {
         var tried: [String] = []
         for _ in 0...assetSearchDepth {
             let candidate = folder.appendingPathComponent("Deploy/desk").path
+            guard !tried.contains(candidate) else { break }  // the root's parent is the root
             tried.append(candidate)
             if FileManager.default.fileExists(atPath: candidate + "/index.html") { return candidate }
             folder = folder.deletingLastPathComponent()
