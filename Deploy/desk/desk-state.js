@@ -142,7 +142,7 @@
   function recordRows(model) {
     return model.records.map(function (record) {
       var shown = Desk.channels().some(function (channel) { return record.displayed && record.displayed[channel]; });
-      var superseded = (record.supersededBy || []).some(function (item) { return /^(corrected|revoked)/.test(item.effect || ""); });
+      var superseded = (record.supersededBy || []).some(function (item) { return /^revoked/.test(item.effect || ""); });
       return {
         className: (shown ? "shown" : "") + (superseded ? " superseded-row" : ""),
         cells: [Desk.label("kinds", record.kind), record.occurredOn || "—", what(record), severityCell(record)]

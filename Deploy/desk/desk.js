@@ -156,14 +156,16 @@
       Desk.chinaTime(event.recordedAt) + "（" + Desk.label("kinds", event.kind) + "，" + event.occurredOn + "）";
   }
 
-  function sliderMoved() {
+  // While the slider moves only its text follows; the state is read when it settles (each
+  // read is an audited one, recorded in the access log: one per position chosen, not per pixel).
+  function sliderMoved(settled) {
     var index = Number($("known-seq").value) - 1;
     var event = state.events[index];
     if (!event) { return; }
     state.knownAt = index === state.events.length - 1 ? null : event.seq;
     $("known-day").value = Desk.chinaDay(event.recordedAt);
     describeSlider();
-    loadState();
+    if (settled) { loadState(); }
   }
 
   function knownDayChosen() {
@@ -308,7 +310,8 @@
     $("state-form").addEventListener("submit", function (event) { event.preventDefault(); loadState(); });
     $("at").addEventListener("change", function () { loadState(); });
     $("known-day").addEventListener("change", knownDayChosen);
-    $("known-seq").addEventListener("input", sliderMoved);
+    $("known-seq").addEventListener("input", function () { sliderMoved(false); });
+    $("known-seq").addEventListener("change", function () { sliderMoved(true); });
     $("known-latest").addEventListener("click", function () {
       state.knownAt = null;
       $("known-day").value = "";

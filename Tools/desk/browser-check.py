@@ -123,6 +123,17 @@ def run(url, entity, fragment, screenshots):
         wait_for("the token to leave the address bar", lambda: "token=" not in driver.current_url)
         check(driver.title == "信用账本查询台", f"unexpected title {driver.title!r}")
 
+        # 0. The keyboard reaches the purpose, every tab and the lookup box, in that order.
+        driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
+        reached = []
+        body = driver.find_element(By.TAG_NAME, "body")
+        body.send_keys(Keys.TAB)
+        for _ in range(12):
+            reached.append(driver.switch_to.active_element.get_attribute("id"))
+            driver.switch_to.active_element.send_keys(Keys.TAB)
+        expected = ["purpose", "tab-lookup", "tab-state", "tab-compare", "tab-report", "entity"]
+        check([name for name in reached if name in expected][:len(expected)] == expected, f"Tab does not reach the controls in order: {reached}")
+
         # 1. No purpose: public data only, and the page says how to see more.
         check("填写查询用途后可查看非公开信息" in desk.text("purpose-note"), "the purpose notice is missing")
         desk.type_into("entity", entity)
