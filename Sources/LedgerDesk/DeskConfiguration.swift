@@ -19,6 +19,13 @@ public struct DeskConfiguration: Sendable {
     /// Renders a joined `report` result as the printable HTML page (one place to switch renderers).
     public var renderReport: @Sendable (JSONValue) throws -> String
 
+    /// - Parameters:
+    ///   - socketPath: the daemon's socket.
+    ///   - assetsDirectory: the folder of the pages (`Deploy/desk`).
+    ///   - port: the port on 127.0.0.1, 0 for any free one.
+    ///   - token: the access token (a fresh random one unless given).
+    ///   - labels: the code → label tables served at `/api/labels`.
+    ///   - renderReport: makes the printable page of a joined `report` result.
     public init(
         socketPath: String, assetsDirectory: String, port: Int = 0, token: DeskToken = .random(), labels: JSONValue,
         renderReport: @escaping @Sendable (JSONValue) throws -> String

@@ -11,6 +11,9 @@ public struct DeskServer: Sendable {
     let configuration: DeskConfiguration
     let logger: Logger
 
+    /// - Parameters:
+    ///   - configuration: what to serve and where the daemon is.
+    ///   - logger: the server's logger (the executable chooses its level).
     public init(configuration: DeskConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger

@@ -14,6 +14,7 @@ public struct DeskToken: Sendable, CustomStringConvertible {
         return DeskToken(value: bytes.map { byte in String(byte, radix: 16).leftPadded(to: 2) }.joined())
     }
 
+    /// A token with a known value (tests; a run makes its own with ``random()``).
     public init(value: String) { self.value = value }
 
     public var description: String { value }

@@ -119,6 +119,11 @@ import Testing
         #expect(headers.contains("x-frame-options: deny"))
         #expect(headers.contains("content-security-policy: default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"))
         #expect(!headers.contains("access-control-allow-origin"))
+        // Assets by plain name only: no way out of the assets folder.
+        for path in ["/..%2F..%2Fetc%2Fpasswd", "/../../etc/passwd", "/%2e%2e%2fREADME.md"] {
+            #expect(try session.curl(["--path-as-is", session.address(path)]).status == 404, "\(path)")
+        }
+        #expect(try session.curl([session.address("/desk.js")]).status == 200)
         // Only read ops go through.
         let append = try session.call(appendRequest([licenceEvent("desk-1")]))
         #expect(append.status == 400 && append.answer?["error"]?["field"] == "op")
