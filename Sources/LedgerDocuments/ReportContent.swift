@@ -157,7 +157,7 @@ struct ReportContent {
         if Set(severities.map(\.1)).count == 1 {
             context["severity"] = severities[0].1
         } else if !severities.isEmpty {
-            context["severity"] = severities.map { "\(Labels.label($0.0, in: Labels.channelShortNames))\($0.1)" }.joined(separator: "，")
+            context["severity"] = severities.map { "\(Labels.label($0.0, in: Labels.channelShortNames))：\($0.1)" }.joined(separator: "，")
         }
         return context
     }

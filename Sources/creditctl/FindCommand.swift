@@ -1,4 +1,5 @@
 import ArgumentParser
+import LedgerDocuments
 import LedgerJSON
 
 /// `creditctl find`: entities whose current profile name contains a text (auditors and
