@@ -74,7 +74,10 @@ public struct DocumentSettings: Sendable {
         guard let template = FileManager.default.contents(atPath: resolved).flatMap({ String(data: $0, encoding: .utf8) }) else {
             throw .invalidSettings(path: path, reason: "reportTemplate: cannot read \(resolved)")
         }
-        do { reportTemplate = try MustacheTemplate(string: template) } catch {
+        do { reportTemplate = try MustacheTemplate(string: template) } catch let error as MustacheTemplate.ParserError {
+            let context = error.context
+            throw .invalidTemplate(path: resolved, reason: "line \(context.lineNumber), column \(context.columnNumber) (\(context.line)): \(error.error)")
+        } catch {
             throw .invalidTemplate(path: resolved, reason: "\(error)")
         }
         self.path = path
