@@ -159,5 +159,21 @@ import Testing
             #expect(!page.contains(absent), "\(absent) is not public on 2026-12-01")
         }
         #expect(daemon.terminate() == 0)
+
+        // Printed by Chromium to A4: every page carries the number, the code and its page number.
+        let pdf = daemon.directory + "/report.pdf"
+        let printed = try AccessControlTests.run(Daemon.repository.appendingPathComponent("Tools/report-pdf").path, [written.html, pdf])
+        #expect(printed.status == 0, "\(printed.output)")
+        let code = try JSONParser.parse(String(contentsOfFile: written.json, encoding: .utf8))["document"]?["verificationCode"]?.stringValue ?? "?"
+        let info = try AccessControlTests.run("/usr/bin/pdfinfo", [pdf]).output
+        #expect(info.contains("pts (A4)"), "\(info)")
+        let pages = Int(info.split(separator: "\n").first { $0.hasPrefix("Pages:") }?.split(separator: " ").last ?? "") ?? 0
+        #expect(pages >= 2)
+        for number in 1...max(pages, 1) {
+            let text = try AccessControlTests.run("/usr/bin/pdftotext", ["-f", String(number), "-l", String(number), "-layout", pdf, "-"]).output
+            for expected in [written.number, code, "第 \(number) 页，共 \(pages) 页"] {
+                #expect(text.contains(expected), "page \(number) lacks \(expected)")
+            }
+        }
     }
 }
