@@ -21,7 +21,7 @@ public struct DocumentSettings: Sendable {
     /// The settings file's name in Deploy/ and in /etc/creditledger/.
     public static let fileName = "documents.json"
     /// The installed settings.
-    public static let installedPath = "/etc/creditledger/" + fileName
+    public static let installedPath = "/etc/creditctl/" + fileName
     /// Parents of the executable searched for a source tree's Deploy/ (a build under .build/).
     static let sourceTreeDepth = 6
 
@@ -74,14 +74,17 @@ public struct DocumentSettings: Sendable {
         guard let template = FileManager.default.contents(atPath: resolved).flatMap({ String(data: $0, encoding: .utf8) }) else {
             throw .invalidSettings(path: path, reason: "reportTemplate: cannot read \(resolved)")
         }
-        do { reportTemplate = try MustacheTemplate(string: template) } catch {
+        do { reportTemplate = try MustacheTemplate(string: template) } catch let error as MustacheTemplate.ParserError {
+            let context = error.context
+            throw .invalidTemplate(path: resolved, reason: "line \(context.lineNumber), column \(context.columnNumber) (\(context.line)): \(error.error)")
+        } catch {
             throw .invalidTemplate(path: resolved, reason: "\(error)")
         }
         self.path = path
     }
 
     /// The settings a command uses: `explicit` when given, else `$CREDITLEDGER_DOCUMENTS`, else
-    /// /etc/creditledger/documents.json, else the source tree's Deploy/documents.json (a
+    /// /etc/creditctl/documents.json (readable by the officers, unlike the daemon's /etc/creditledger), else the source tree's Deploy/documents.json (a
     /// creditctl run from its build directory).
     public static func locate(explicit: String?) throws(DocumentError) -> DocumentSettings {
         if let explicit { return try DocumentSettings(path: explicit) }

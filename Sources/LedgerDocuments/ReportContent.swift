@@ -82,7 +82,9 @@ struct ReportContent {
             "kind": Labels.label(report["entityKind"]?.stringValue, in: Labels.entityKinds),
             "name": profile?["name"]?.stringValue ?? "（公示信息中无登记名称）",
         ]
-        if let type = profile?["entityType"]?.stringValue { subject["entityType"] = Labels.label(type, in: Labels.entityTypes) }
+        if let type = profile?["entityType"]?.stringValue.map({ Labels.label($0, in: Labels.entityTypes) }), type != subject["kind"] as? String {
+            subject["entityType"] = type
+        }
         if let region = profile?["region"]?.stringValue { subject["region"] = region }
         if let representative = profile?["legalRepresentative"]?["name"]?.stringValue { subject["legalRepresentative"] = representative }
         return subject
@@ -157,7 +159,7 @@ struct ReportContent {
         if Set(severities.map(\.1)).count == 1 {
             context["severity"] = severities[0].1
         } else if !severities.isEmpty {
-            context["severity"] = severities.map { "\(Labels.label($0.0, in: Labels.channelShortNames))\($0.1)" }.joined(separator: "，")
+            context["severity"] = severities.map { "\(Labels.label($0.0, in: Labels.channelShortNames))：\($0.1)" }.joined(separator: "，")
         }
         return context
     }

@@ -13,7 +13,7 @@ struct Report: ParsableCommand {
         discussion: """
             Pinned to the ledger head: the same entity, period and head give the same bytes, the same 报告编号 and the same 验证码. \
             Writes report-NUMBER.json (the report file, kept for verification) and .html (the page, from the template \
-            named in the document settings: --documents, $CREDITLEDGER_DOCUMENTS, /etc/creditledger/documents.json, or the source \
+            named in the document settings: --documents, $CREDITLEDGER_DOCUMENTS, /etc/creditctl/documents.json, or the source \
             tree's Deploy/documents.json). Tools/report-pdf prints the page to PDF.
             --verify FILE.json recomputes the report at the file's head and rules and compares it byte for byte: exit 0 when it \
             is genuine, 2 when not. A person's report carries a masked code: give the full code as ENTITY.

@@ -71,8 +71,10 @@ import Testing
 
     static let documents = Daemon.repository.appendingPathComponent("Deploy/documents.json").path
 
+    /// `creditctl ARGS` on `daemon`'s socket; `report` with the source tree's document settings.
     static func creditctl(_ daemon: Daemon, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        try AccessControlTests.run(Daemon.binary("creditctl"), arguments + ["--socket", daemon.socketPath, "--documents", documents])
+        let settings = arguments.first == "report" ? ["--documents", documents] : []
+        return try AccessControlTests.run(Daemon.binary("creditctl"), arguments + ["--socket", daemon.socketPath] + settings)
     }
 
     /// `creditctl report` into `folder`: the files it wrote and the number it printed.
@@ -127,7 +129,7 @@ import Testing
         let forgedPath = daemon.directory + "/forged.json"
         try Data(ReportDocument(report: forged.report, issuer: issuer).fileBytes).write(to: URL(fileURLWithPath: forgedPath))
         let found = try Self.creditctl(daemon, ["report", "--verify", forgedPath])
-        #expect(found.status == 2 && found.output.contains("不一致") && found.output.contains("records[0].occurredOn"), "\(found.output)")
+        #expect(found.status == 2 && found.output.contains("不一致") && found.output.contains("records[1].occurredOn"), "\(found.output)")
 
         // Every single byte changed anywhere is refused (a sample across the file).
         for offset in stride(from: 0, to: original.count, by: max(1, original.count / 40)) {
@@ -157,5 +159,21 @@ import Testing
             #expect(!page.contains(absent), "\(absent) is not public on 2026-12-01")
         }
         #expect(daemon.terminate() == 0)
+
+        // Printed by Chromium to A4: every page carries the number, the code and its page number.
+        let pdf = daemon.directory + "/report.pdf"
+        let printed = try AccessControlTests.run(Daemon.repository.appendingPathComponent("Tools/report-pdf").path, [written.html, pdf])
+        #expect(printed.status == 0, "\(printed.output)")
+        let code = try JSONParser.parse(String(contentsOfFile: written.json, encoding: .utf8))["document"]?["verificationCode"]?.stringValue ?? "?"
+        let info = try AccessControlTests.run("/usr/bin/pdfinfo", [pdf]).output
+        #expect(info.contains("pts (A4)"), "\(info)")
+        let pages = Int(info.split(separator: "\n").first { $0.hasPrefix("Pages:") }?.split(separator: " ").last ?? "") ?? 0
+        #expect(pages >= 2)
+        for number in 1...max(pages, 1) {
+            let text = try AccessControlTests.run("/usr/bin/pdftotext", ["-f", String(number), "-l", String(number), "-layout", pdf, "-"]).output
+            for expected in [written.number, code, "第 \(number) 页，共 \(pages) 页"] {
+                #expect(text.contains(expected), "page \(number) lacks \(expected)")
+            }
+        }
     }
 }

@@ -92,3 +92,38 @@ struct ReportDocumentTests {
         #expect([0, 999, 1000, 50_000, 1_234_567].map { ReportContent.groupedYuan($0) } == ["0", "999", "1,000", "50,000", "1,234,567"])
     }
 }
+
+/// Settings a province gets wrong are named with the file and the place.
+struct DocumentSettingsTests {
+    func write(_ files: [String: String]) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("documents-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("templates"), withIntermediateDirectories: true)
+        for (name, text) in files { try Data(text.utf8).write(to: directory.appendingPathComponent(name)) }
+        return directory.appendingPathComponent("documents.json").path
+    }
+
+    @Test func aTemplateThatDoesNotParseIsNamedWithItsLine() throws {
+        let path = try write(["documents.json": #"{"issuer":{"name":"某局"},"reportTemplate":"templates/r.mustache"}"#, "templates/r.mustache": "<p>{{#a}}\n{{/b}}</p>"])
+        #expect {
+            try DocumentSettings(path: path)
+        } throws: { error in
+            guard case .invalidTemplate(let file, let reason) = error as? DocumentError else { return false }
+            return file.hasSuffix("templates/r.mustache") && reason.hasPrefix("line 2, column")
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"reportTemplate":"t"}"#, "issuer"), (#"{"issuer":{"name":" "},"reportTemplate":"t"}"#, "issuer.name"),
+        (#"{"issuer":{"name":"某局","telephone":110},"reportTemplate":"t"}"#, "issuer.telephone"), (#"{"issuer":{"name":"某局"}}"#, "reportTemplate"),
+        (#"{"issuer":{"name":"某局"},"reportTemplate":"missing.mustache"}"#, "cannot read"), ("{", "not JSON"),
+    ])
+    func aWrongSettingIsNamed(settings: String, named: String) throws {
+        let path = try write(["documents.json": settings])
+        #expect {
+            try DocumentSettings(path: path)
+        } throws: { error in
+            guard case .invalidSettings(_, let reason) = error as? DocumentError else { return false }
+            return reason.contains(named)
+        }
+    }
+}
