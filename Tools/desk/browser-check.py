@@ -1,13 +1,14 @@
 #!/usr/bin/python3
 """Clicks through the auditor's desk (creditctl desk) in headless Chromium.
 
-Usage: /usr/bin/python3 Tools/desk/browser-check.py URL ENTITY NAME_FRAGMENT SCREENSHOT_DIR
+Usage: /usr/bin/python3 Tools/desk/browser-check.py URL ENTITY NAME_FRAGMENT SCREENSHOT_DIR [COMPARE_DAY]
 
 URL is the line `creditctl desk` printed (with ?token=), ENTITY a code with events in the
 ledger, NAME_FRAGMENT part of its name (used when the daemon has `find`). Checks, in order:
 without a purpose the state view shows only public data and says so; with a purpose a name
 lookup (or the notice that it is not available) and a code lookup; moving `at` and the knownAt
-slider (keyboard) changes the view; compare fills both columns; print shows the report page.
+slider (keyboard) changes the view; compare fills both columns (on COMPARE_DAY, default two years
+before today; Tools/desk/showcase gives a ledger whose past makes them differ); print shows the report page.
 Saves desk-public.png, desk-lookup.png, desk-state.png, desk-compare.png and desk-report.png in SCREENSHOT_DIR.
 Exits 0 when every check passes, 1 with a message on the first failure.
 
@@ -113,7 +114,7 @@ class Desk:
         return [entry["message"] for entry in self.driver.get_log("browser") if entry.get("level") == "SEVERE"]
 
 
-def run(url, entity, fragment, screenshots):
+def run(url, entity, fragment, screenshots, compare_day=None):
     os.makedirs(screenshots, exist_ok=True)
     driver = start_browser()
     try:
@@ -206,14 +207,15 @@ def run(url, entity, fragment, screenshots):
 
         # 5. Compare two moments on one day.
         desk.element("tab-compare").click()
-        desk.set_date("compare-day", new_at)
+        compare_day = compare_day or new_at
+        desk.set_date("compare-day", compare_day)
         desk.element("compare-form").find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         summary = wait_for("the comparison", lambda: desk.text("compare-summary"))
         check("seq" in summary, f"the comparison does not name the ledger positions: {summary!r}")
         for column in ("compare-then", "compare-now"):
             headings = driver.find_elements(By.CSS_SELECTOR, f"#{column} h4")
             check(len(headings) == 2, f"{column} does not show both channels")
-        check(new_at in desk.text("compare-then-title") and new_at in desk.text("compare-now-title"), "the column titles do not name the day")
+        check(compare_day in desk.text("compare-then-title") and compare_day in desk.text("compare-now-title"), "the column titles do not name the day")
         desk.screenshot("desk-compare.png")
 
         # 6. Print the report.
@@ -241,7 +243,7 @@ def run(url, entity, fragment, screenshots):
 
 
 def main():
-    if len(sys.argv) != 5:
+    if len(sys.argv) not in (5, 6):
         sys.exit(__doc__.split("\n\n")[1])
     try:
         run(*sys.argv[1:])
