@@ -101,16 +101,18 @@ public struct DocumentSettings: Sendable {
     /// The Deploy/ folder of the source tree the running executable was built in, when it
     /// holds `file` (searched up to ``sourceTreeDepth`` parents of the executable's real path).
     public static func sourceTreeDeploy(containing file: String) -> String? {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        if !CommandLine.arguments[0].contains("/"), let executable = Bundle.main.executablePath {
-            directory = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
-        }
+        var directory = URL(fileURLWithPath: runningExecutable).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<sourceTreeDepth {
             let deploy = directory.appendingPathComponent("Deploy").path
             if FileManager.default.fileExists(atPath: deploy + "/" + file) { return deploy }
             directory.deleteLastPathComponent()
         }
         return nil
+    }
+
+    /// The running executable's path (Linux: /proc/self/exe, whatever the command line said).
+    public static var runningExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 }
 

@@ -148,11 +148,7 @@ package enum OpAccess {
         guard let purpose, !purpose.isNull else {
             return LedgerError(.missingField, "a non-public read must say its purpose (查询用途; creditctl --purpose)", field: "purpose")
         }
-        guard let text = purpose.stringValue, text.utf8.count <= maximumPurposeBytes,
-            !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
-            text.unicodeScalars.filter({ !$0.properties.isWhitespace && ![.format, .unassigned].contains($0.properties.generalCategory) }).count
-                >= minimumPurposeCharacters
-        else {
+        guard let text = purpose.stringValue, text.saysSomething(minimumCharacters: minimumPurposeCharacters, maximumBytes: maximumPurposeBytes) else {
             return LedgerError(
                 .invalidField, "purpose must say what the read is for: \(minimumPurposeCharacters) or more visible characters, at most \(maximumPurposeBytes) bytes, no control characters",
                 field: "purpose")
@@ -269,5 +265,16 @@ struct PeerGroups: Sendable {
             output.append(gid)
         }
         return output
+    }
+}
+
+extension String {
+    /// Whether a person wrote something here: at least `minimumCharacters` characters that are
+    /// neither blank nor invisible, no control characters, at most `maximumBytes` bytes of UTF-8
+    /// (a purpose, a name to look for).
+    func saysSomething(minimumCharacters: Int, maximumBytes: Int) -> Bool {
+        guard utf8.count <= maximumBytes, !unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return false }
+        let visible = unicodeScalars.filter { !$0.properties.isWhitespace && ![.format, .unassigned].contains($0.properties.generalCategory) }
+        return visible.count >= minimumCharacters
     }
 }

@@ -343,11 +343,7 @@ package struct Operations: Sendable {
     /// `find`'s `name` and `limit`, validated (also before the access record is written).
     static func findQuery(_ request: Request) throws(LedgerError) -> (name: String, limit: Int) {
         let name = try request.string("name")
-        guard name.utf8.count <= maximumFindNameBytes,
-            !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
-            name.unicodeScalars.filter({ !$0.properties.isWhitespace && ![.format, .unassigned].contains($0.properties.generalCategory) }).count
-                >= minimumFindNameCharacters
-        else {
+        guard name.saysSomething(minimumCharacters: minimumFindNameCharacters, maximumBytes: maximumFindNameBytes) else {
             throw LedgerError(
                 .invalidField, "name must be \(minimumFindNameCharacters) or more visible characters of an entity's name, at most \(maximumFindNameBytes) bytes, no control characters",
                 field: "name")

@@ -19,8 +19,6 @@ struct DeskCommand: ParsableCommand {
             reads need the purpose (查询用途) entered on the page.
             """)
 
-    /// Parents of the executable's folder searched for `Deploy/desk/index.html`.
-    static let assetSearchDepth = 6
     /// Where a package installs the assets.
     static let installedAssets = "/usr/share/creditledger/desk"
 
@@ -71,23 +69,15 @@ struct DeskCommand: ParsableCommand {
         if let error = failure.error { throw CtlError("cannot_serve", "\(error)", exitStatus: .unavailable) }
     }
 
-    /// `Deploy/desk` in the executable's folder or up to ``assetSearchDepth`` parents (a build
-    /// in the repository), else the installed folder.
-    /// - Throws: ``CtlError`` `not_found` (exit 66) naming every place looked at.
+    /// `Deploy/desk` of the source tree the executable was built in (a build in the
+    /// repository), else the installed folder.
+    /// - Throws: ``CtlError`` `not_found` (exit 66) naming the places looked at.
     static func findAssets() throws -> String {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var folder = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
-        var tried: [String] = []
-        for _ in 0...assetSearchDepth {
-            let candidate = folder.appendingPathComponent("Deploy/desk").path
-            guard !tried.contains(candidate) else { break }  // the root's parent is the root
-            tried.append(candidate)
-            if FileManager.default.fileExists(atPath: candidate + "/index.html") { return candidate }
-            folder = folder.deletingLastPathComponent()
-        }
-        tried.append(installedAssets)
+        if let deploy = DocumentSettings.sourceTreeDeploy(containing: "desk/index.html") { return deploy + "/desk" }
         if FileManager.default.fileExists(atPath: installedAssets + "/index.html") { return installedAssets }
-        throw CtlError("not_found", "the desk's pages (index.html) are in none of: \(tried.joined(separator: ", ")); give --assets DIR", exitStatus: .notFound)
+        throw CtlError(
+            "not_found", "the desk's pages (index.html) are neither in a Deploy/desk above \(DocumentSettings.runningExecutable) nor in \(installedAssets); give --assets DIR",
+            exitStatus: .notFound)
     }
 }
 
