@@ -90,8 +90,16 @@ struct Restore: ParsableCommand {
 /// `creditctl load`: an export into an empty store, record for record.
 struct Load: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Load an export (creditctl export) into an empty data dir, byte for byte; offline.",
+        abstract: "Load an export (creditctl export) into an empty data dir, byte for byte; or --events: append JSON Lines of events offline.",
         discussion: """
+            --events FILE appends events (as creditctl append takes them) to a store with no daemon on it, through the \
+            ledger's own append path: the same checks, rules, chain, quality figures and projections as online appends, \
+            in batches of \(OfflineAppend.eventsPerBatch), \(OfflineAppend.batchesInFlight) in flight, without a socket. The path \
+            a province takes to migrate years of history. At the end the chain is verified and the projections compared \
+            with a rebuild. A refused batch stops it (exit status 1, naming the batch's first line and the line at fault); \
+            the batches before it, and those in flight, stay appended.
+
+            An export: \
             The migration path. The export is read twice, in constant memory: first every record is checked (its form, \
             its hash, its link to the one before, from seq 1), and nothing is written if one fails (exit status 2, \
             naming its line and seq); then the records are stored as they are — same seq, recordedAt, prevHash and \
@@ -103,27 +111,41 @@ struct Load: ParsableCommand {
             do not come along.
             """)
     @Option(name: .long, help: "The data dir to fill (new, empty, or an empty store; no daemon on it).") var dataDir: String
-    @Argument(help: "The export of the event log.") var file: String
+    @Argument(help: "The export of the event log.") var file: String?
+    @Option(name: .long, help: ArgumentHelp("JSON Lines of events to append offline instead of loading an export.", valueName: "file")) var events: String?
     @Option(name: .long, help: "An export of the access log (creditctl export --log access) to load as well.") var accessLog: String?
     @Option(name: .long, help: "The Schemas folder (for the rules the quality figures use).") var schemas: String = SchemaCatalogue.defaultDirectory()
     @Option(name: .long, help: "The source's checkpoint file: the loaded store must agree with it.") var checkpoints: String?
     @Flag(name: .long, help: "Print JSON for scripts.") var json = false
 
-    func run() throws {
-        try refuseANonEmptyDirectory()
-        // First pass: every record checked, nothing written.
-        let events = try Self.check(file, events: true)
-        let access = try accessLog.map { try Self.check($0, events: false) }
+    func validate() throws {
+        guard (file == nil) != (events == nil) else { throw ValidationError("give an export FILE or --events FILE, not both") }
+        guard events == nil || (accessLog == nil && checkpoints == nil) else {
+            throw ValidationError("--access-log and --checkpoints belong to loading an export, not to --events")
+        }
+    }
+
+    /// The ledger on the data dir, opened offline (refused while a daemon holds it).
+    func openLedger() throws -> Ledger {
         let catalogue = try SchemaCatalogue(directory: schemas + "/events")
         let rules = try RuleSet(directory: schemas + "/rules")
         var logger = Logger(label: "creditctl.load") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
-        let ledger: Ledger
         do {
-            ledger = try Ledger(directory: dataDir, schemas: catalogue, rules: rules, logger: logger)
+            return try Ledger(directory: dataDir, schemas: catalogue, rules: rules, logger: logger)
         } catch let ExclusiveLock.Failure.held(_, holder) {
             throw ValidationError("\(dataDir) is in use by a daemon (\(holder)): load works offline; stop it, or load into another directory")
         }
+    }
+
+    func run() throws {
+        if let events { return try appendOffline(events) }
+        guard let file else { return }
+        try refuseANonEmptyDirectory()
+        // First pass: every record checked, nothing written.
+        let events = try Self.check(file, events: true)
+        let access = try accessLog.map { try Self.check($0, events: false) }
+        let ledger = try openLedger()
         defer { ledger.shutdown() }
         let heads = try ledger.chainHeads()
         guard heads.events.seq == 0, access == nil || heads.access.seq == 0 else {
@@ -157,6 +179,33 @@ struct Load: ParsableCommand {
         guard verified.ok, verifiedAccess.ok, projections.identical, agrees, verified.headHashHex == events.head.hashHex,
             access.map({ $0.head.hashHex == verifiedAccess.headHashHex }) ?? true
         else { throw ExitCode(2) }
+    }
+
+    /// `--events`: the file appended through the ledger, then the chain and the projections checked.
+    func appendOffline(_ path: String) throws {
+        let ledger = try openLedger()
+        defer { ledger.shutdown() }
+        let started = Date()
+        let outcome = try OfflineAppend(ledger: ledger, path: path).run()
+        let seconds = Date().timeIntervalSince(started)
+        let verified = try ledger.verify()
+        let projections = try ledger.verifyProjections()
+        var members: [(String, JSONValue)] = [
+            ("dataDir", .string(dataDir)), ("appended", .int(Int64(outcome.appended))), ("duplicates", .int(Int64(outcome.duplicates))),
+            ("seconds", .double((seconds * 100).rounded() / 100)), ("eventsPerSecond", .int(Int64(Double(outcome.appended) / max(seconds, 0.001)))),
+            ("head", .int(Int64(verified.headSeq))), ("headHash", .string(verified.headHashHex)), ("verified", .bool(verified.ok)),
+            ("projections", ["identical": .bool(projections.identical), "entities": .int(Int64(projections.entities)), "digest": .string(projections.rebuiltDigest)]),
+        ]
+        if let refusal = outcome.refusal {
+            members.append(("refused", ["firstLine": .int(Int64(refusal.firstLine)), "line": refusal.line.map { .int(Int64($0)) } ?? .null, "error": .string(refusal.error)]))
+        }
+        json ? Output.json(.object(members)) : Output.human(.object(members))
+        if let refusal = outcome.refusal {
+            let at = refusal.line.map { ", line \($0)" } ?? ""
+            Output.errorLine("creditctl load: the batch from line \(refusal.firstLine) was refused\(at): \(refusal.error)")
+            throw ExitCode(ExitStatus.found.rawValue)
+        }
+        guard verified.ok, projections.identical else { throw ExitCode(ExitStatus.mismatch.rawValue) }
     }
 
     /// Refuses a data dir holding anything but an empty store (a daemon's files included).

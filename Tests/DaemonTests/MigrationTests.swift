@@ -240,6 +240,41 @@ import Testing
         #expect(daemon.terminate() == 0)
     }
 
+    @Test func loadEventsAppendsOfflineAsTheDaemonDoesAndStopsAtARefusedBatch() throws {
+        let showcase = Daemon.repository.appendingPathComponent("Tools/samples/showcase.jsonl").path
+        let schemas = ["--schemas", Daemon.repository.appendingPathComponent("Schemas").path]
+        let online = Daemon()
+        try online.start()
+        #expect(try Self.ctl(["append", showcase, "--socket", online.socketPath]).status == 0)
+        // Not into a store a daemon runs on.
+        let inUse = try Self.ctl(["load", "--data-dir", online.dataDirectory, "--events", showcase] + schemas)
+        #expect(inUse.status != 0 && inUse.output.contains("in use by a daemon"), "\(inUse.output)")
+
+        let offline = Daemon()
+        let loaded = try Self.ctl(["load", "--data-dir", offline.dataDirectory, "--events", showcase, "--json"] + schemas)
+        #expect(loaded.status == 0, "\(loaded.output)")
+        #expect(loaded.json?["appended"] == 26 && loaded.json?["head"] == 26 && loaded.json?["verified"] == true, "\(loaded.output)")
+        #expect(loaded.json?["projections"]?["identical"] == true)
+        // A daemon on the loaded store answers what the one that took the same events online answers.
+        try offline.start()
+        for entity in ["911101054423232294", "91110105183406299G"] {
+            let question: JSONValue = ["op": "display", "entity": .string(entity), "at": "2026-06-01"]
+            let expected = try #require(result(try online.client().call(question)))
+            #expect(result(try offline.client().call(question))?["records"] == expected["records"])
+            #expect(try Self.status(offline, entity)?["records"] == Self.status(online, entity)?["records"])
+        }
+        #expect(online.terminate() == 0 && offline.terminate() == 0)
+
+        // A refused event refuses its batch and stops the load, naming the line.
+        var lines = (1...9).map { CanonicalJSON.string(licenceEvent("offline-\($0)")) }
+        lines[4] = CanonicalJSON.string(licenceEvent("offline-5", entity: "91110000600037341N"))
+        let file = offline.directory + "/refused.jsonl"
+        _ = FileManager.default.createFile(atPath: file, contents: Data((lines.joined(separator: "\n") + "\n").utf8))
+        let refused = try Self.ctl(["load", "--data-dir", offline.directory + "/other", "--events", file, "--json"] + schemas)
+        #expect(refused.status == 1 && refused.json?["appended"] == 0, "\(refused.output)")
+        #expect(refused.output.contains("the batch from line 1 was refused, line 5: invalid_entity"), "\(refused.output)")
+    }
+
     /// `iconv` of the fixture into `encoding`.
     static func converted(_ source: String, to encoding: String, in directory: String) throws -> String {
         let path = directory + "/converted-\(encoding).csv"
