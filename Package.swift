@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(name: "LedgerDocumentsTests", dependencies: ["LedgerDocuments", "LedgerJSON", "TestSupport"]),
         .testTarget(name: "LedgerImportTests", dependencies: ["LedgerImport", "CreditDomain", "LedgerJSON"]),
         .testTarget(name: "CreditLedgerTests", dependencies: ["CreditLedger", "CreditDomain", "CreditProjection", "LedgerJSON", "TestSupport"]),
-        .testTarget(name: "LedgerDeskTests", dependencies: ["LedgerDesk"]),
+        .testTarget(name: "LedgerDeskTests", dependencies: ["LedgerDesk", "LedgerProtocol"]),
         .testTarget(name: "DaemonTests", dependencies: ["LedgerJSON", "LedgerProtocol", "CreditDomain", "TestSupport", "LedgerDocuments", "creditledgerd", "creditctl"]),
     ]
 )

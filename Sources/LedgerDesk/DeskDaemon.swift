@@ -7,7 +7,7 @@ import LedgerProtocol
 /// the daemon.
 struct DeskDaemon: Sendable {
     /// The ops the desk forwards; anything else is refused before the daemon is asked.
-    static let allowedOperations: Set<String> = ["ping", "display", "status", "history", "report", "check", "find"]
+    static let allowedOperations: Set<LedgerOperation> = [.ping, .display, .status, .history, .report, .check, .find]
     /// Seconds a call may wait for an answer before it fails.
     static let receiveTimeoutSeconds = 60
 
@@ -32,12 +32,12 @@ struct DeskDaemon: Sendable {
             throw Failure(code: "cannot_connect", message: "无法连接守护进程（\(socketPath)）：\(error)")
         }
         client.setReceiveTimeout(seconds: Self.receiveTimeoutSeconds)
-        guard let paging = Self.paging(of: request["op"]?.stringValue ?? "") else {
+        guard let paging = request["op"]?.stringValue.flatMap(LedgerOperation.init(rawValue:))?.paging else {
             do { return try client.call(request) } catch { throw Failure(code: "connection_lost", message: "与守护进程的连接中断：\(error)") }
         }
         var refusal: JSONValue?
         do {
-            let joined = try AnswerPages.joined(request: members, items: paging.items, cursor: paging.cursor, pinned: paging.pinned) { page in
+            let joined = try AnswerPages.joined(request: members, paging: paging) { page in
                 let answer = try client.call(page)
                 guard answer["ok"]?.boolValue == true, let result = answer["result"] else {
                     refusal = answer
@@ -51,17 +51,6 @@ struct DeskDaemon: Sendable {
         } catch {
             if let refusal { return refusal }
             throw Failure(code: "connection_lost", message: "与守护进程的连接中断：\(error)")
-        }
-    }
-
-    /// How an op's answer is paged, or nil when it comes in one piece.
-    static func paging(of op: String) -> (items: String, cursor: AnswerPages.Cursor, pinned: (JSONValue) -> [(String, JSONValue)])? {
-        switch op {
-        case "history": return ("events", .seq, { first in [("knownAt", first["knownAt"] ?? .null)] })
-        case "display": return ("records", .offset, { _ in [] })
-        case "report":
-            return ("records", .offset, { first in [("head", first["head"]?["seq"] ?? .null), ("rulesDigest", first["basis"]?["rulesDigest"] ?? .null)] })
-        default: return nil
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import LedgerJSON
+import LedgerProtocol
 import NIOCore
 import NIOPosix
 
@@ -57,8 +58,8 @@ struct DeskRoutes: Sendable {
         guard let value = try? JSONParser.parse(Array(body.readableBytesView)), case .object = value else {
             return DeskResponse.failure(.badRequest, code: "bad_json", message: "请求体必须是一个 JSON 对象")
         }
-        guard let op = value["op"]?.stringValue, DeskDaemon.allowedOperations.contains(op) else {
-            let allowed = DeskDaemon.allowedOperations.sorted().joined(separator: ", ")
+        guard let op = value["op"]?.stringValue.flatMap(LedgerOperation.init(rawValue:)), DeskDaemon.allowedOperations.contains(op) else {
+            let allowed = DeskDaemon.allowedOperations.map(\.name).sorted().joined(separator: ", ")
             return DeskResponse.failure(.badRequest, code: "invalid_field", message: "查询台只转发只读操作：\(allowed)", field: "op")
         }
         return await forward(value)

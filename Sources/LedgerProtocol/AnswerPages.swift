@@ -82,3 +82,35 @@ public enum AnswerPages {
         return .object(members.filter { $0.0 != cursor.member }.map { $0.0 == items ? (items, .array(all)) : $0 })
     }
 }
+
+extension AnswerPages {
+    /// How an op's answer comes in pages: the member holding the list, how it names the next
+    /// page, and the members of the first answer every following request carries.
+    public struct Paging: Sendable {
+        public let items: String
+        public let cursor: Cursor
+        public let pinned: @Sendable (JSONValue) -> [(String, JSONValue)]
+    }
+
+    /// Sends `request` and joins every page of its answer as `paging` says.
+    public static func joined(request: [(String, JSONValue)], paging: Paging, call: (JSONValue) throws -> JSONValue) throws -> JSONValue {
+        try joined(request: request, items: paging.items, cursor: paging.cursor, pinned: paging.pinned, call: call)
+    }
+}
+
+extension LedgerOperation {
+    /// How this op's answer is paged (protocol README, "Bounds"): `history` by seq, pinned to
+    /// the first page's `knownAt`; `display` and `report` by offset, the report pinned to its
+    /// head and rules. `nil` for an answer that comes whole.
+    public var paging: AnswerPages.Paging? {
+        switch self {
+        case .history: return .init(items: "events", cursor: .seq) { first in [("knownAt", first["knownAt"] ?? .null)] }
+        case .display: return .init(items: "records", cursor: .offset) { _ in [] }
+        case .report:
+            return .init(items: "records", cursor: .offset) { first in
+                [("head", first["head"]?["seq"] ?? .null), ("rulesDigest", first["basis"]?["rulesDigest"] ?? .null)]
+            }
+        default: return nil
+        }
+    }
+}

@@ -28,11 +28,11 @@ struct DisplayCommand: ParsableCommand {
     }
 
     func run() throws {
-        var request: [(String, JSONValue)] = [("op", "display"), ("entity", .string(entity))]
+        var request: [(String, JSONValue)] = [("entity", .string(entity))]
         if let at { request.append(("at", at.json)) }
         if let channel { request.append(("channel", .string(channel.rawValue))) }
         if let pageSize { request.append(("limit", .int(Int64(pageSize)))) }
-        let result = try Pages.joined(connection, try connection.connect(), request: request, items: "records", cursor: .offset)
+        let result = try Pages.joined(connection, try connection.connect(), .display, request: request)
         if connection.json { return Output.json(result) }
         for line in Self.lines(result) { Output.line(line) }
     }

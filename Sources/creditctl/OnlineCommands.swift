@@ -37,12 +37,10 @@ struct History: ParsableCommand {
     @Option(name: .long, help: KnownAtArgument.help) var knownAt: KnownAtArgument?
 
     func run() throws {
-        var request: [(String, JSONValue)] = [("op", "history"), ("entity", .string(entity))]
+        var request: [(String, JSONValue)] = [("entity", .string(entity))]
         if let knownAt { request.append(("knownAt", knownAt.json)) }
         // Every page, bound to the first page's knownAt.
-        let result = try Pages.joined(connection, try connection.connect(), request: request, items: "events", cursor: .seq) { first in
-            [("knownAt", first["knownAt"] ?? .null)]
-        }
+        let result = try Pages.joined(connection, try connection.connect(), .history, request: request)
         if connection.json { return Output.json(result) }
         let events = result["events"]?.arrayValue ?? []
         Output.line("\(result["entity"]?.stringValue ?? entity): \(events.count) event(s) known at seq \(CanonicalJSON.string(result["knownAt"] ?? .null))")

@@ -39,7 +39,7 @@ struct Report: ParsableCommand {
         if let verify { return try check(verify) }
         guard let entity, let from, let to else { return }
         let settings = try Self.settings(documents)
-        var request: [(String, JSONValue)] = [("op", "report"), ("entity", .string(entity)), ("from", from.json), ("to", to.json)]
+        var request: [(String, JSONValue)] = [("entity", .string(entity)), ("from", from.json), ("to", to.json)]
         if let head { request.append(("head", .int(head))) }
         let document = ReportDocument(report: try fetch(request), issuer: settings.issuer)
         if !FileManager.default.fileExists(atPath: output) { try PrivateFiles.directory(output) }
@@ -63,9 +63,7 @@ struct Report: ParsableCommand {
 
     /// The report, all pages joined, pinned to the first page's head and rules.
     func fetch(_ request: [(String, JSONValue)]) throws -> JSONValue {
-        try Pages.joined(connection, try connection.connect(), request: request, items: "records", cursor: .offset) { first in
-            [("head", first["head"]?["seq"] ?? .null), ("rulesDigest", first["basis"]?["rulesDigest"] ?? .null)]
-        }
+        try Pages.joined(connection, try connection.connect(), .report, request: request)
     }
 
     static func settings(_ path: String?) throws -> DocumentSettings {
@@ -97,7 +95,7 @@ struct Report: ParsableCommand {
         guard let code = masked ? entity : (entity ?? printedEntity) else {
             throw CtlError("usage", "the report's code is masked (\(printedEntity)): give the full code as ENTITY", exitStatus: .usage)
         }
-        let request: [(String, JSONValue)] = [("op", "report"), ("entity", .string(code)), ("from", from), ("to", to), ("head", seq), ("rulesDigest", rules)]
+        let request: [(String, JSONValue)] = [("entity", .string(code)), ("from", from), ("to", to), ("head", seq), ("rulesDigest", rules)]
         let recomputed: JSONValue
         do { recomputed = try fetch(request) } catch let error as CtlError where error.exitStatus == .dataError {
             return try verdict(genuine: false, document: document, reason: "无法在该账本位置重新计算：\(error.message)")

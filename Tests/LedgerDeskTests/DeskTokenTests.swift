@@ -1,3 +1,4 @@
+import LedgerProtocol
 import Testing
 
 @testable import LedgerDesk
@@ -23,11 +24,11 @@ struct DeskTokenTests {
     }
 
     @Test func theDeskForwardsReadOpsOnly() {
-        for op in ["append", "verify", "stats", "rebuild", "metrics", "subscribe", "read", "get", "access-log"] {
+        for op: LedgerOperation in [.append, .verify, .stats, .rebuild, .metrics, .subscribe, .read, .get, .accessLog] {
             #expect(!DeskDaemon.allowedOperations.contains(op), "\(op)")
         }
-        #expect(DeskDaemon.allowedOperations == ["ping", "display", "status", "history", "report", "check", "find"])
-        #expect(DeskDaemon.paging(of: "history")?.items == "events" && DeskDaemon.paging(of: "report")?.items == "records")
-        #expect(DeskDaemon.paging(of: "status") == nil)
+        #expect(DeskDaemon.allowedOperations == [.ping, .display, .status, .history, .report, .check, .find])
+        #expect(LedgerOperation.history.paging?.items == "events" && LedgerOperation.report.paging?.items == "records")
+        #expect(LedgerOperation.status.paging == nil)
     }
 }
