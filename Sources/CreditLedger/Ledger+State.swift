@@ -122,6 +122,21 @@ extension Ledger {
             return (seq, record.hashHex, record.header?.recordedAt)
         }
         let state = try self.state(of: entity, at: to, knownAt: .bound(.seq(seq)), bodies: .shown(on: to, channels: Channel.allCases))
-        return CreditReport(state: state, from: from, to: to, headSeq: seq, headHash: hash, headRecordedAt: recordedAt, expectedRulesDigest: expectedRulesDigest)
+        let shown = CreditReport(state: state, from: from, to: to, headSeq: seq, headHash: hash, headRecordedAt: recordedAt).records
+        return CreditReport(
+            state: state, from: from, to: to, headSeq: seq, headHash: hash, headRecordedAt: recordedAt, expectedRulesDigest: expectedRulesDigest,
+            authorities: try authorities(of: shown.map(\.eventId)))
+    }
+
+    /// The deciding authority of each event named (its immutable `source.authority`), read from the log.
+    func authorities(of eventIds: [String]) throws -> [String: String] {
+        try store.read { log in
+            var authorities: [String: String] = [:]
+            for eventId in eventIds {
+                guard let entry = try log.lookup(id: eventId) else { throw LedgerError(.internal, "a shown record '\(eventId)' is not in the id index") }
+                authorities[eventId] = try Self.storedEvent(seq: entry.seq, in: log).event.authority
+            }
+            return authorities
+        }
     }
 }

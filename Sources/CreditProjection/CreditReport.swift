@@ -18,10 +18,13 @@ public struct CreditReport: Sendable {
     public let headRecordedAt: String?
     /// The rules digest the caller expects (from an earlier report), when given.
     public let expectedRulesDigest: String?
+    /// The deciding authority (`source.authority`, public: 双公示 names it) of records by eventId.
+    public let authorities: [String: String]
 
     /// - Parameter state: the entity's state on `to`, as known at `headSeq`.
     public init(
-        state: EntityState, from: CivilDate, to: CivilDate, headSeq: UInt64, headHash: String, headRecordedAt: String?, expectedRulesDigest: String? = nil
+        state: EntityState, from: CivilDate, to: CivilDate, headSeq: UInt64, headHash: String, headRecordedAt: String?, expectedRulesDigest: String? = nil,
+        authorities: [String: String] = [:]
     ) {
         precondition(from <= to && state.at == to)
         self.state = state
@@ -31,6 +34,7 @@ public struct CreditReport: Sendable {
         self.headHash = headHash
         self.headRecordedAt = headRecordedAt
         self.expectedRulesDigest = expectedRulesDigest
+        self.authorities = authorities
     }
 
     var person: Bool { state.entity.kind == .naturalPerson }
@@ -43,8 +47,8 @@ public struct CreditReport: Sendable {
         Channel.allCases.filter { record.windows[$0]?.isShown(on: to) ?? false }
     }
 
-    /// Records shown on some channel on `to`.
-    var records: [RecordState] { silent ? [] : state.records.filter { !channels(showing: $0).isEmpty } }
+    /// Records shown on some channel on `to` (their deciding authorities are read with their bodies).
+    public var records: [RecordState] { silent ? [] : state.records.filter { !channels(showing: $0).isEmpty } }
 
     /// Listings public on `to` on some channel.
     var lists: [ListingState] {
@@ -78,6 +82,7 @@ public struct CreditReport: Sendable {
             assert(record.bodyLoaded, "a shown record's body was not read")
             return .object([
                 ("eventId", .string(record.eventId)), ("kind", .string(record.kind.rawValue)), ("occurredOn", .string(record.occurredOn.description)),
+                ("authority", authorities[record.eventId].map { .string($0) } ?? .null),
                 ("negative", .bool(record.negative)),
                 ("severity", .object(shownOn.compactMap { channel in record.severities[channel].map { (channel.rawValue, .string($0.severity.rawValue)) } })),
                 ("windows", .object(shownOn.map { ($0.rawValue, record.windows[$0]!.json) })),

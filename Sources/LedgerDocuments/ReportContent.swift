@@ -147,7 +147,7 @@ struct ReportContent {
             "kind": Labels.label(kind, in: Labels.kinds),
             "decisionNo": body["decisionNo"]?.stringValue ?? "—",
             "decidedOn": ChinaTime.written(date: record["occurredOn"]?.stringValue ?? ""),
-            "content": Self.content(kind: kind, body: body),
+            "content": (record["authority"]?.stringValue.map { "决定机关：\($0)\n" } ?? "") + Self.content(kind: kind, body: body),
             "windows": Self.channelOrder.compactMap { channel -> [String: Any]? in
                 guard let window = record["windows"]?[channel] else { return nil }
                 return ["channel": Labels.label(channel, in: Labels.channels), "period": Self.period(window)]

@@ -151,7 +151,8 @@ import Testing
         let written = try Self.report(daemon, "911101054423232294", from: "2024-01-01", to: "2026-12-01", into: daemon.directory + "/reports")
         let page = try String(contentsOfFile: written.html, encoding: .utf8)
         #expect(VisibleText.latinWords(in: page).isEmpty, "Latin words: \(VisibleText.latinWords(in: page))")
-        for expected in ["北京示例食品科技有限公司", "王建国", "报告期内，公示信息中查询到行政处罚记录", "严重违法失信名单", "食品生产经营", "承诺"] {
+        for expected in ["北京示例食品科技有限公司", "王建国", "报告期内，公示信息中查询到行政处罚记录", "严重违法失信名单", "食品生产经营", "承诺",
+                         "决定机关：北京市朝阳区市场监督管理局", "决定机关：北京市朝阳区应急管理局"] {
             #expect(page.contains(expected), "\(expected)")
         }
         // Repaired (p-3), revoked (p-rev) and expired records are not public on the report's date.

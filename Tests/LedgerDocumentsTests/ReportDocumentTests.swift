@@ -22,7 +22,7 @@ struct ReportDocumentTests {
                 ["eventId": "l", "kind": "license.granted", "occurredOn": "2023-06-01", "negative": false, "severity": [:],
                  "windows": ["creditchina": ["from": "2023-06-01", "until": "2028-05-31"]],
                  "body": ["decisionNo": "JY11105000123456", "category": "食品经营许可", "content": "预包装食品销售", "validFrom": "2023-06-01", "validUntil": "2028-05-31"]],
-                ["eventId": "p", "kind": "penalty.imposed", "occurredOn": "2026-02-15", "negative": true,
+                ["eventId": "p", "kind": "penalty.imposed", "occurredOn": "2026-02-15", "authority": "北京市朝阳区市场监督管理局", "negative": true,
                  "severity": ["creditchina": "serious", "gsxt": "general"], "windows": ["creditchina": window, "gsxt": window],
                  "body": ["decisionNo": "京朝市监罚〔2026〕102号", "procedure": "ordinary", "violation": .string(violation), "legalBasis": "《食品安全法》第一百二十四条",
                           "measures": [["type": "fine", "amountYuan": 1_234_567], ["type": "license-suspension", "termUntil": "2026-05-15"]]]],
@@ -73,7 +73,7 @@ struct ReportDocumentTests {
         let words = VisibleText.latinWords(in: page)
         #expect(words.isEmpty, "Latin words on the page: \(words)")
         for expected in ["报告编号", document.identity.number, document.identity.verificationCode, "2026年12月2日 01:30", "北京市朝阳区市场监督管理局",
-                         "法定代表人", "王建国", "罚款 1,234,567 元", "暂扣许可证件（至2026年5月15日）", "严重违法失信名单", "信用中国：严重，公示系统：一般",
+                         "法定代表人", "王建国", "决定机关：北京市朝阳区市场监督管理局", "罚款 1,234,567 元", "暂扣许可证件（至2026年5月15日）", "严重违法失信名单", "信用中国：严重，公示系统：一般",
                          "报告期内，公示信息中查询到行政处罚记录", "截至报告期末，未查询到该主体列入重点关注名单的信息。", "size: A4", "counter(page)", "<svg"] {
             #expect(page.contains(expected), "\(expected)")
         }
