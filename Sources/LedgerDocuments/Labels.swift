@@ -19,10 +19,12 @@ public enum Labels {
         "serious-dishonesty": "严重违法失信名单", "key-attention": "重点关注名单", "abnormal-operations": "经营异常名录", "red": "红名单",
     ]
     public static let channels: [String: String] = ["creditchina": "信用中国", "gsxt": "国家企业信用信息公示系统"]
-    /// The channels in the order the tables show them, with short column titles.
-    public static let channelColumns: [(code: String, title: String)] = [("creditchina", "信用中国"), ("gsxt", "公示系统")]
-    /// Channels in a few characters, where a sentence names both.
+    /// Channels in a few characters, where a sentence or a column names both.
     public static let channelShortNames: [String: String] = ["creditchina": "信用中国", "gsxt": "公示系统"]
+    /// The order tables, pages and the desk show the channels in.
+    public static let channelOrder = ["creditchina", "gsxt"]
+    /// The channels in that order, with short column titles.
+    public static var channelColumns: [(code: String, title: String)] { channelOrder.map { ($0, label($0, in: channelShortNames)) } }
     public static let severities: [String: String] = ["minor": "轻微", "general": "一般", "serious": "严重"]
     /// Why a display window ended (protocol.md, `display`).
     public static let endReasons: [String: String] = [

@@ -148,12 +148,12 @@ struct ReportContent {
             "decisionNo": body["decisionNo"]?.stringValue ?? "—",
             "decidedOn": ChinaTime.written(date: record["occurredOn"]?.stringValue ?? ""),
             "content": (record["authority"]?.stringValue.map { "决定机关：\($0)\n" } ?? "") + Self.content(kind: kind, body: body),
-            "windows": Self.channelOrder.compactMap { channel -> [String: Any]? in
+            "windows": Labels.channelOrder.compactMap { channel -> [String: Any]? in
                 guard let window = record["windows"]?[channel] else { return nil }
                 return ["channel": Labels.label(channel, in: Labels.channels), "period": Self.period(window)]
             },
         ]
-        let severities = Self.channelOrder.compactMap { channel in
+        let severities = Labels.channelOrder.compactMap { channel in
             record["severity"]?[channel]?.stringValue.map { (channel, Labels.label($0, in: Labels.severities)) }
         }
         if Set(severities.map(\.1)).count == 1 {
@@ -163,8 +163,6 @@ struct ReportContent {
         }
         return context
     }
-
-    static let channelOrder = ["creditchina", "gsxt"]
 
     /// "2026年2月15日 至 2029年2月15日" of a display window shown on the report's date.
     static func period(_ window: JSONValue) -> String {

@@ -41,7 +41,7 @@ struct ReportTimeline {
         guard let end else { return [] }
         var rows: [Row] = []
         for record in report["records"]?.arrayValue ?? [] {
-            let bars = ReportContent.channelOrder.compactMap { channel -> Bar? in
+            let bars = Labels.channelOrder.compactMap { channel -> Bar? in
                 guard let window = record["windows"]?[channel], let from = day(window["from"]?.stringValue) else { return nil }
                 return Bar(
                     from: from, until: day(window["until"]?.stringValue) ?? end, style: channel,

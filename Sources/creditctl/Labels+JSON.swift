@@ -14,7 +14,7 @@ extension Labels {
             ("commitmentOutcomes", table(commitmentOutcomes)), ("pendingKinds", table(pendingKinds)),
             ("pendingStages", table(pendingStages)), ("entityKinds", table(entityKinds)), ("measures", table(measures)),
             ("procedures", table(procedures)), ("commitmentTypes", table(commitmentTypes)), ("entityTypes", table(entityTypes)),
-            ("channelOrder", .array(channelColumns.map { .string($0.code) })),
+            ("channelOrder", .array(channelOrder.map { .string($0) })),
         ])
     }
 }
