@@ -4,21 +4,10 @@ import LedgerJSON
 import LedgerStore
 
 /// Admission of state-dependent events inside the writer's transaction: checked against the
-/// entity's fold (from memory or the store, one lookup), never by replaying its history —
+/// entity's current fold (``currentFold(_:lastSeq:in:derivation:writer:)``), never by replaying its history —
 /// except for an event dated before the latest event already folded, which needs the state
 /// on its own date.
 extension Ledger {
-    /// The entity's fold as the writer's transaction sees it, read without taking it out of
-    /// the cache (the commit's own projection update takes it later).
-    static func admissionFold(_ entity: EntityCode, in log: LogTransaction, cache: FoldCache) throws -> EntityFold {
-        let lastSeq = try log.lastSeq(stream: entity.code)
-        guard lastSeq > 0 else { return EntityFold(entity: entity) }
-        // While projections are derived again (rebuild, catch-up) the stored ones lag: replay.
-        guard try log.viewsSeq() == log.head.seq else { return try replayedFold(entity, before: log.head.seq + 1, in: log) ?? EntityFold(entity: entity) }
-        if let cached = cache.committedFold(entity.code), cached.lastSeq == lastSeq { return cached }
-        return try storedFold(entity.code, in: log) ?? EntityFold(entity: entity)
-    }
-
     /// Checks `event` against `fold` (which holds this request's earlier events of the entity).
     /// - Returns: the warnings to report.
     static func admit(_ event: CreditEvent, fold: EntityFold, rules: RuleSet, in log: LogTransaction, batch: [RecordedEvent]) throws -> [String] {

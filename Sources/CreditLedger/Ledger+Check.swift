@@ -14,7 +14,7 @@ struct CheckCacheEntry {
 
 extension Ledger {
     /// What `check` needs of `entity` on `at`, as known now: from memory while the entity has
-    /// no new event, else from its stored projection (one lookup), else by replay (an `at`
+    /// no new event, else from its current fold (the stored one, with any later events from the log), else by replay (an `at`
     /// before its latest event).
     public func checkFacts(of entity: EntityCode, at: CivilDate) throws -> CheckFacts {
         try store.read { log in
@@ -22,8 +22,8 @@ extension Ledger {
             if let entry = checkCache.get(entity.code), entry.lastSeq == lastSeq, entry.validFrom.map({ $0 <= at }) ?? true {
                 return entry.facts
             }
-            let fold = try snapshotFold(entity.code, lastSeq: lastSeq, in: log) ?? EntityFold(entity: entity)
-            guard try log.viewsSeq() >= log.head.seq, fold.lastSeq == lastSeq, fold.latestOccurredOn.map({ $0 <= at }) ?? true else {
+            let fold = try currentFold(entity, lastSeq: lastSeq, in: log) ?? EntityFold(entity: entity)
+            guard fold.latestOccurredOn.map({ $0 <= at }) ?? true else {
                 return CheckFacts(try state(of: entity, at: at, knownAt: .bound(.head), bodies: .none))
             }
             let facts = CheckFacts(try finish(fold, at: at, knownAtSeq: log.head.seq, bodies: .none, in: log))

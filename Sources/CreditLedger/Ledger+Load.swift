@@ -109,8 +109,8 @@ extension Ledger {
 
     /// Stores records of another ledger's event log as they are, in one durable commit: each
     /// must chain onto the head (``LogTransaction/appendPreformed(_:id:stream:tag:)``), and the
-    /// counters and stored projections are derived in the same transaction by the code an
-    /// append runs (``updateProjections(_:in:quality:cache:)``, quality figures included), so
+    /// counters and projections are derived by the code an append runs
+    /// (``deriveAppended(_:rules:derivation:in:)``, quality figures included), so
     /// the ledger reads as the one exported. All or nothing.
     /// - Parameter events: at most ``loadRecordsPerCommit``, in log order.
     /// - Returns: the event log's head after the commit.
@@ -119,13 +119,11 @@ extension Ledger {
     public func loadEvents(_ events: [ExportedEvent]) throws -> LogHead {
         guard let writer else { throw LedgerError(.unavailable, "the ledger is open read-only") }
         precondition(events.count <= Self.loadRecordsPerCommit, "a load commit holds at most \(Self.loadRecordsPerCommit) records")
-        return try waitFor(writer) { [rules, foldCache] log in
-            var counts: [String: UInt64] = [:]
+        return try waitFor(writer) { [rules, derivation] log in
             var recorded: [RecordedEvent] = []
             recorded.reserveCapacity(events.count)
             for loaded in events {
                 let event = loaded.event
-                if !(try log.hasStream(event.entity.code)) { counts[Counters.entities, default: 0] += 1 }
                 do {
                     try log.appendPreformed(
                         loaded.record, id: event.eventId, stream: event.entity.code, tag: IdTag(kind: event.kind, entity: event.entity.code).bytes)
@@ -134,11 +132,9 @@ extension Ledger {
                 } catch let error as LogError {
                     throw LoadError(error)
                 }
-                counts[Counters.kind(event.kind), default: 0] += 1
                 recorded.append(RecordedEvent(seq: loaded.record.seq, recordedAt: loaded.record.header!.recordedAt, event: event))
             }
-            for (name, added) in counts { try log.increment(name, by: added) }
-            try Self.updateProjections(recorded, in: log, quality: rules, cache: foldCache)
+            try Self.deriveAppended(recorded, rules: rules, derivation: derivation, in: log)
             return log.head
         }
     }

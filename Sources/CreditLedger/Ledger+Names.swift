@@ -17,7 +17,7 @@ public struct NamedEntity: Sendable, Equatable {
 
 /// The name index: one view key per profiled entity, its current profile name's UTF-8 bytes
 /// (the first ``Ledger/maximumIndexedNameBytes``), a 0 byte, and its code. Derived with the
-/// stored projections (``Ledger/updateProjections(_:in:quality:cache:)``), cleared and
+/// stored projections (``Ledger/store(_:in:)``), cleared and
 /// rebuilt with them, and checked by `rebuild --verify`.
 extension Ledger {
     /// The most bytes of a name the index keeps (a name is at most 200 characters, up to 800
@@ -75,10 +75,11 @@ extension Ledger {
     /// The entities whose current profile name contains `text`, in the order of their name's
     /// bytes, then their code; at most `limit`, and whether there were more.
     ///
-    /// A scan of the name index: O(profiled entities) keys visited in one read snapshot, but
-    /// no log reads (except for a name longer than the index keeps, or one changed by a
-    /// commit not yet durable, read back from the log). Matching is an exact substring of
-    /// the stored UTF-8 bytes: no Unicode normalisation, no case folding, no width folding
+    /// A scan of the stored name index: O(profiled entities) keys visited in one read
+    /// snapshot, but no log reads — except for the entities renamed since the index was last
+    /// stored (their names read from their current folds), a name longer than the index
+    /// keeps, and a match stored by a persist not yet durable. Matching is an exact substring
+    /// of the stored UTF-8 bytes: no Unicode normalisation, no case folding, no width folding
     /// (全角 and 半角 differ); a name is matched by its first ``maximumIndexedNameBytes``.
     /// - Parameters:
     ///   - text: what the name contains (non-empty).
@@ -88,43 +89,50 @@ extension Ledger {
     public func entities(nameContaining text: String, limit: Int) throws -> (entities: [NamedEntity], more: Bool) {
         precondition((1...Self.maximumFindLimit).contains(limit) && !text.isEmpty)
         let needle = Array(text.utf8)
+        // Renamed in memory before the snapshot, or after it (then stored, or not yet: either
+        // way each one's name is read as of the snapshot).
+        let renamedBefore = derivation.unstoredRenames()
         return try store.read { log in
             let viewsSeq = try log.viewsSeq()
-            guard viewsSeq >= log.head.seq else {
+            guard viewsSeq >= log.head.seq || derivation.isLive else {
                 throw LedgerError(.unavailable, "the name index is being derived again (rebuild or catch-up after an upgrade): retry shortly")
             }
-            // The snapshot may hold a commit not yet durable (it is not shown): a match whose
-            // entity changed in it is read back as of the durable head.
-            let pending = viewsSeq > log.head.seq
-            var found: [NamedEntity] = []
-            var more = false
+            let renamed = Set(renamedBefore + derivation.unstoredRenames())
+            // The snapshot may hold a persist past its (durable) head: a match whose entity
+            // changed in it is read back as of the head.
+            let pastHead = viewsSeq > log.head.seq
+            var found: [(key: [UInt8], entity: NamedEntity)] = []
             try log.forEachViewKey { key in
                 let (nameBytes, code) = try Self.splitNameKey(key)
-                guard Self.contains(nameBytes, needle) else { return true }
+                guard !renamed.contains(code), Self.contains(nameBytes, needle) else { return true }
                 var name = String(decoding: nameBytes, as: UTF8.self)
-                if pending || nameBytes.count > Self.maximumIndexedNameBytes - 4 {
-                    guard let durable = try durableProfileName(code, in: log), Self.contains(durable, needle) else { return true }
-                    name = durable
+                if pastHead || nameBytes.count > Self.maximumIndexedNameBytes - 4 {
+                    guard let current = try currentProfileName(code, in: log), Self.contains(current, needle) else { return true }
+                    name = current
                 }
-                guard found.count < limit else {
-                    more = true
-                    return false
-                }
-                guard let entity = try? EntityCode(validating: code) else { throw LedgerError(.internal, "the name index names '\(code)', not an entity code") }
-                found.append(NamedEntity(entity: entity, name: name))
-                return true
+                found.append((Array(key), NamedEntity(entity: try Self.entityCode(code), name: name)))
+                return found.count <= limit
             }
-            return (found, more)
+            for code in renamed {
+                // Matched by the part of the name the index would keep, as an indexed one.
+                guard let name = try currentProfileName(code, in: log), let key = Self.nameKey(name, code: code),
+                    try key.withUnsafeBytes({ Self.contains(try Self.splitNameKey($0).name, needle) })
+                else { continue }
+                found.append((key, NamedEntity(entity: try Self.entityCode(code), name: name)))
+            }
+            found.sort { $0.key.lexicographicallyPrecedes($1.key) }
+            return (found.prefix(limit).map(\.entity), found.count > limit)
         }
     }
 
-    /// The entity's current profile name as of the snapshot's (durable) head, read from the
-    /// log: its stored fold when that ends within the head, else a replay up to it.
-    func durableProfileName(_ code: String, in log: LogTransaction) throws -> String? {
+    /// The entity's current profile name as of the snapshot's (durable) head.
+    func currentProfileName(_ code: String, in log: LogTransaction) throws -> String? {
+        try currentFold(try Self.entityCode(code), in: log)?.profileName(body: Self.bodyReader(in: log, batch: []))
+    }
+
+    static func entityCode(_ code: String) throws -> EntityCode {
         guard let entity = try? EntityCode(validating: code) else { throw LedgerError(.internal, "the name index names '\(code)', not an entity code") }
-        var fold = try Self.storedFold(code, in: log)
-        if let stored = fold, stored.lastSeq > log.head.seq { fold = try Self.replayedFold(entity, before: log.head.seq + 1, in: log) }
-        return try fold?.profileName(body: Self.bodyReader(in: log, batch: []))
+        return entity
     }
 
     /// True when `haystack` holds the bytes of `needle` in a row.

@@ -7,6 +7,7 @@ import LedgerStore
 
 /// What `rebuild` found: the projections rebuilt from the log alone, compared with the stored ones.
 public struct RebuildReport: Sendable {
+    /// The seq compared up to: the one the stored projections reach.
     public let headSeq: UInt64
     public let entities: Int
     public let events: Int
@@ -27,68 +28,192 @@ extension Ledger {
     /// The layout of the stored projections (`EntityFold.encoded`) and the name index kept
     /// with them (`names-1`: a store without it derives its views again on start).
     static let viewsFormat = "entity-fold-\(EntityFold.binaryFormat)+names-1"
-    /// Events folded per catch-up commit.
+    /// Events folded from the log per persisting transaction while not live (start, rebuild).
     static let catchUpEventsPerCommit = 20_000
     /// Mismatching entities a rebuild report names at most.
     static let reportedMismatches = 20
 
-    /// Folds this commit's new events (in log order) into their entities' stored projections.
-    /// Runs in the writer's transaction, after the appends.
-    /// - Parameter quality: the rules to find data-quality figures with (appends); `nil` when
-    ///   catching up, which must not count an event twice.
-    ///   - cache: the decoded folds of recent entities, read instead of the stored bytes and
-    ///     given the folds written here (published when the transaction commits).
-    ///
-    /// While the stored projections lag behind the log (a `rebuild` or a start-up catch-up is
-    /// folding it again, one commit at a time), appends leave them to that catch-up, which
-    /// folds every event up to the head; readers replay meanwhile. Quality is still counted
-    /// here, with the entity's fold replayed from the log.
-    static func updateProjections(_ events: [RecordedEvent], in log: LogTransaction, quality: RuleSet? = nil, cache: FoldCache) throws {
-        guard let first = events.first else { return }
-        let viewsSeq = try log.viewsSeq()
-        guard viewsSeq <= first.seq - 1 else {
-            throw LedgerError(.internal, "projections are derived up to seq \(viewsSeq), past the commit's first seq \(first.seq)")
-        }
-        let catchingUp = viewsSeq < first.seq - 1
-        if catchingUp && quality == nil {
-            throw LedgerError(.internal, "projections are derived up to seq \(viewsSeq), the catch-up starts at \(first.seq)")
-        }
-        var folds: [String: EntityFold] = Dictionary(minimumCapacity: events.count)
-        // Keyed by bytes: hashing a String that is not ASCII normalises it first.
-        var counts: [[UInt8]: UInt64] = [:]
-        // Each entity whose profile name this commit may change, with its name before it.
-        var namesBefore: [String: String?] = [:]
+    /// When derived state waits in memory for its persisting transaction (``persistDerived()``).
+    public struct DerivationLimits: Sendable {
+        /// Derived events in memory at which a persisting transaction is queued.
+        public var eventsPerPersist = 10_000
+        /// The longest a derived event waits in memory before a persisting transaction is queued.
+        public var persistDelayMilliseconds = 200
+        /// How often the ledger looks whether a persisting transaction is due.
+        public var checkIntervalMilliseconds = 50
+        /// False: persisted only when asked (``persistDerived()``, shutdown) — for tests that
+        /// stop at a chosen point.
+        public var automatic = true
+
+        public init() {}
+    }
+
+    /// Folds `events` (in log order, each entity's run following the fold `foldBefore` gives)
+    /// into the projections: the entities' folds, the names they had, and the counters —
+    /// the entity and kind counts and the data-quality figures — of the events past `countedSeq`.
+    /// Reads bodies from `log`, which holds the events.
+    static func derive(
+        _ events: [RecordedEvent], countingAfter countedSeq: UInt64, rules: RuleSet, in log: LogTransaction,
+        foldBefore: (EntityCode) throws -> EntityFold?
+    ) throws -> DerivedChanges {
+        var changes = DerivedChanges()
+        changes.events = events.count
+        let body = bodyReader(in: log, batch: [])
         for recorded in events {
-            let entity = recorded.event.entity
-            // Taken out of `folds` (and the cache) so that `apply` changes the only copy.
-            var fold =
-                try folds.removeValue(forKey: entity.code)
-                ?? (catchingUp ? replayedFold(entity, before: recorded.seq, in: log) : writerFold(entity.code, in: log, cache: cache))
-                ?? EntityFold(entity: entity)
+            let event = recorded.event
+            // Taken out of `changes` so that `apply` changes the only copy.
+            var fold = try changes.folds.removeValue(forKey: event.entity.code) ?? foldBefore(event.entity) ?? EntityFold(entity: event.entity)
+            let counting = recorded.seq > countedSeq
             // The entity's name before this event, read once for the 重码 check and the name index.
-            let renaming = !catchingUp && namesBefore.index(forKey: entity.code) == nil && fold.mayChangeProfileName(recorded.event)
-            let profiling = recorded.event.kind == .entityProfiled && quality != nil
-            let nameBefore = renaming || profiling ? try fold.profileName(body: bodyReader(in: log, batch: [])) : nil
-            if renaming { namesBefore[entity.code] = .some(nameBefore) }
-            if let rules = quality {
-                let recordedOn = Timestamp.parse(recorded.recordedAt).map { chinaDate(millisecondsSinceEpoch: $0) } ?? recorded.event.occurredOn
-                let storedProfileName = recorded.event.kind == .entityProfiled ? nameBefore : nil
-                for finding in Quality.findings(for: recorded.event, recordedOn: recordedOn, fold: fold, rules: rules, storedProfileName: storedProfileName) {
-                    counts[Array(Counters.quality(authority: recorded.event.authority, month: finding.month, metric: finding.metric).utf8), default: 0] += 1
+            let renaming = changes.namesBefore.index(forKey: event.entity.code) == nil && fold.mayChangeProfileName(event)
+            let profiling = counting && event.kind == .entityProfiled
+            let nameBefore = renaming || profiling ? try fold.profileName(body: body) : nil
+            if renaming { changes.namesBefore[event.entity.code] = .some(nameBefore) }
+            if counting {
+                if fold.lastSeq == 0 { changes.counts[Array(Counters.entities.utf8), default: 0] += 1 }
+                changes.counts[Array(Counters.kind(event.kind).utf8), default: 0] += 1
+                let recordedOn = Timestamp.parse(recorded.recordedAt).map { chinaDate(millisecondsSinceEpoch: $0) } ?? event.occurredOn
+                let storedProfileName = event.kind == .entityProfiled ? nameBefore : nil
+                for finding in Quality.findings(for: event, recordedOn: recordedOn, fold: fold, rules: rules, storedProfileName: storedProfileName) {
+                    changes.counts[Array(Counters.quality(authority: event.authority, month: finding.month, metric: finding.metric).utf8), default: 0] += 1
                 }
             }
             fold.apply(recorded)
-            folds[entity.code] = fold
+            changes.folds[event.entity.code] = fold
         }
-        for (name, added) in counts { try log.increment(String(decoding: name, as: UTF8.self), by: added) }
-        guard !catchingUp else { return }
-        for (code, fold) in folds {
+        return changes
+    }
+
+    /// Folds a commit's new events into the in-memory derivation, in the writer's transaction
+    /// after their appends; nothing while not live (the persisting transactions fold them).
+    static func deriveAppended(_ events: [RecordedEvent], rules: RuleSet, derivation: Derivation, in log: LogTransaction) throws {
+        guard let first = events.first, let derivedSeq = derivation.derivedSeq(in: log) else { return }
+        precondition(derivedSeq == first.seq - 1, "the live derivation reaches the head before the commit's events")
+        let changes = try derive(events, countingAfter: derivedSeq, rules: rules, in: log) { entity in
+            // Live: a fold not in memory is the stored one, current.
+            try derivation.takeForWriting(entity.code, in: log) ?? storedFold(entity.code, in: log)
+        }
+        derivation.stage(changes, upTo: events.last!.seq, in: log)
+    }
+
+    /// Writes derived changes to the store: the folds, the name index, the counters.
+    /// - Returns: each written fold with the size of its encoding.
+    static func store(_ changes: DerivedChanges, in log: LogTransaction) throws -> [String: (fold: EntityFold, encodedCount: Int)] {
+        var written: [String: (fold: EntityFold, encodedCount: Int)] = Dictionary(minimumCapacity: changes.folds.count)
+        for (code, fold) in changes.folds {
             let encoded = fold.encoded
             try log.setView(code, encoded)
-            cache.wrote(fold, encodedCount: encoded.count, for: code, in: log)
+            written[code] = (fold, encoded.count)
         }
-        try updateNameIndex(namesBefore, folds: folds, in: log)
-        try log.setViewsSeq(events.last!.seq)
+        try updateNameIndex(changes.namesBefore, folds: changes.folds, in: log)
+        for (name, amount) in changes.counts { try log.increment(String(decoding: name, as: UTF8.self), by: amount) }
+        return written
+    }
+
+    /// One persisting transaction (run alone): while live, stores what was derived in memory
+    /// since the last one; otherwise folds up to ``catchUpEventsPerCommit`` events of the log
+    /// from the stored seq into the store, and goes live once that reaches the head.
+    /// - Returns: whether the store now reaches the head (or the live derivation was stored),
+    ///   and the events folded from the log.
+    static func persistStep(rules: RuleSet, derivation: Derivation, in log: LogTransaction) throws -> (done: Bool, folded: Int) {
+        if let (changes, seq) = derivation.unstoredChanges(in: log) {
+            precondition(seq == log.head.seq, "every commit is derived while live")
+            guard changes.events > 0 else { return (true, 0) }
+            let written = try store(changes, in: log)
+            try log.setViewsSeq(seq)
+            try log.setCountedSeq(seq)
+            derivation.storedOnCommit(upTo: seq, encodedCounts: written.mapValues(\.encodedCount), in: log)
+            return (true, 0)
+        }
+        // Folds stored in another layout (an older version) are derived again.
+        if try log.viewsFormat() != viewsFormat {
+            try log.clearViews()
+            try log.setViewsFormat(viewsFormat)
+        }
+        let viewsSeq = try log.viewsSeq()
+        let head = log.head.seq
+        // No counted seq: counters kept in each append's transaction, in step with the head.
+        let countedSeq = try log.countedSeq() ?? head
+        precondition(countedSeq >= viewsSeq, "counters never lag the views")
+        guard viewsSeq < head else {
+            if try log.countedSeq() != head { try log.setCountedSeq(head) }
+            derivation.goLiveOnCommit(at: head, in: log)
+            return (true, 0)
+        }
+        var batch: [RecordedEvent] = []
+        try log.forEachRecord(from: viewsSeq + 1) { seq, _, canonical in
+            batch.append(try recordedEvent(seq: seq, canonical: canonical))
+            return batch.count < catchUpEventsPerCommit
+        }
+        // The stored folds are those of `viewsSeq`: each entity's run starts from its stored one.
+        let changes = try derive(batch, countingAfter: countedSeq, rules: rules, in: log) { entity in
+            try derivation.takeStored(entity.code) ?? storedFold(entity.code, in: log)
+        }
+        let written = try store(changes, in: log)
+        let last = batch.last!.seq
+        try log.setViewsSeq(last)
+        try log.setCountedSeq(max(countedSeq, last))
+        derivation.keepStoredOnCommit(written, in: log)
+        guard last == head else { return (false, batch.count) }
+        derivation.goLiveOnCommit(at: head, in: log)
+        return (true, batch.count)
+    }
+
+    /// Persists the derived projections and waits for the commit: what was derived in memory,
+    /// or, while not live, the log folded from the stored seq up to the head (a start, a
+    /// `rebuild`, an older store). After it the stored projections reach the head as of its
+    /// last transaction.
+    /// - Returns: the events folded from the log.
+    @discardableResult
+    public func persistDerived() throws -> Int {
+        guard let writer else { return 0 }
+        var folded = 0
+        while true {
+            let (done, count) = try waitFor(writer, alone: true) { [rules, derivation] log in
+                try Self.persistStep(rules: rules, derivation: derivation, in: log)
+            }
+            folded += count
+            if done { return folded }
+            logger.info("projections.catch_up", metadata: ["folded": "\(folded)"])
+        }
+    }
+
+    /// Brings the stored projections up to the head (the start, after `rebuild`): folds the
+    /// missing events in commits of ``catchUpEventsPerCommit``, then derives live.
+    /// - Returns: the events folded.
+    @discardableResult
+    public func catchUpProjections() throws -> Int { try persistDerived() }
+
+    /// Queues one persisting transaction unless one is queued (and another after it while
+    /// the store is still catching up).
+    func requestPersist() {
+        guard let writer, persistQueued.claim() else { return }
+        do {
+            try writer.submit(
+                weight: Self.catchUpEventsPerCommit, alone: true,
+                apply: { [rules, derivation] log in try Self.persistStep(rules: rules, derivation: derivation, in: log) },
+                completion: { [weak self] result in
+                    guard let self else { return }
+                    persistQueued.release()
+                    switch result {
+                    case let .success(step): if !step.done { requestPersist() }
+                    case let .failure(error): logger.warning("projections.persist_failed", metadata: ["error": "\(error)"])
+                    }
+                })
+        } catch {
+            persistQueued.release()
+        }
+    }
+
+    /// Queues a persisting transaction when the derived events in memory are due
+    /// (``DerivationLimits``), or while the store catches up.
+    func persistIfDue() {
+        guard writer != nil, derivationLimits.automatic else { return }
+        let load = derivation.unstoredLoad(now: DispatchTime.now().uptimeNanoseconds)
+        let due =
+            load.events >= derivationLimits.eventsPerPersist
+            || (load.events > 0 && load.waitedNanoseconds >= UInt64(derivationLimits.persistDelayMilliseconds) * 1_000_000)
+        if due || !derivation.isLive { requestPersist() }
     }
 
     /// The date in China Standard Time (UTC+8) of an instant.
@@ -97,8 +222,35 @@ extension Ledger {
         return CivilDate(dayNumber: Int((shifted - ((shifted % 86_400_000) + 86_400_000) % 86_400_000) / 86_400_000))
     }
 
-    /// The entity's fold of its events before `seq`, replayed from the log (while the stored
-    /// projections are being derived again).
+    /// The entity's fold ending at its last seq in `log` (`lastSeq`, or read), or `nil` when
+    /// it has no events: from memory when the derived fold ends there; else the stored fold
+    /// (or an older one in memory) with the entity's later events folded from the log; a
+    /// stored fold past the snapshot (a persist not yet durable) is not used.
+    /// - Parameter writer: `log` is the writer's transaction (its own changes count).
+    func currentFold(_ entity: EntityCode, lastSeq known: UInt64? = nil, in log: LogTransaction, writer: Bool = false) throws -> EntityFold? {
+        try Self.currentFold(entity, lastSeq: known, in: log, derivation: derivation, writer: writer)
+    }
+
+    static func currentFold(_ entity: EntityCode, lastSeq known: UInt64? = nil, in log: LogTransaction, derivation: Derivation, writer: Bool) throws -> EntityFold? {
+        let lastSeq = try known ?? log.lastSeq(stream: entity.code)
+        guard lastSeq > 0 else { return nil }
+        let memory = writer ? derivation.writerFold(entity.code, in: log) : derivation.committedFold(entity.code)
+        if let memory, memory.lastSeq == lastSeq { return memory }
+        var fold: EntityFold
+        if let memory, memory.lastSeq < lastSeq {
+            fold = memory
+        } else if let stored = try storedFold(entity.code, in: log), stored.lastSeq <= lastSeq {
+            fold = stored
+        } else {
+            fold = EntityFold(entity: entity)
+        }
+        for seq in try log.seqs(stream: entity.code, after: fold.lastSeq) where seq <= lastSeq {
+            fold.apply(try storedEvent(seq: seq, in: log))
+        }
+        return fold
+    }
+
+    /// The entity's fold of its events before `seq`, replayed from the log.
     static func replayedFold(_ entity: EntityCode, before seq: UInt64, in log: LogTransaction) throws -> EntityFold? {
         let seqs = try log.seqs(stream: entity.code, upTo: seq - 1)
         guard !seqs.isEmpty else { return nil }
@@ -107,78 +259,26 @@ extension Ledger {
         return fold
     }
 
-    /// The entity's fold as the writer's transaction sees it: from memory when there, else
-    /// the stored one. (Debug builds check that memory and store agree.)
-    static func writerFold(_ code: String, in log: LogTransaction, cache: FoldCache) throws -> EntityFold? {
-        guard let cached = cache.takeForWriting(code, in: log) else { return try storedFold(code, in: log) }
-        #if DEBUG
-            let storedBytes = try log.withView(code) { $0.map(Array.init) }
-            assert(storedBytes == cached.encoded, "the cached fold of \(code) is not the stored one")
-        #endif
-        return cached
-    }
-
-    /// The entity's fold in a read snapshot: from memory when the cached one ends at the
-    /// entity's last seq in `log`, else the stored one.
-    func snapshotFold(_ code: String, lastSeq: UInt64, in log: LogTransaction) throws -> EntityFold? {
-        if let cached = foldCache.committedFold(code), cached.lastSeq == lastSeq { return cached }
-        return try Self.storedFold(code, in: log)
-    }
-
     /// The entity's stored projection, or `nil` when it has no events.
     static func storedFold(_ code: String, in log: LogTransaction) throws -> EntityFold? {
         try log.withView(code) { bytes in try bytes.map { try EntityFold(encoded: $0) } }
     }
 
-    /// Brings the stored projections up to the head (a store from before they existed, or
-    /// after `rebuild`): folds the missing events in commits of ``catchUpEventsPerCommit``.
-    /// - Returns: the events folded.
-    @discardableResult
-    public func catchUpProjections() throws -> Int {
-        guard let writer else { return 0 }
-        // Folds stored in another layout (an older version) are derived again.
-        try waitFor(writer) { [foldCache] log in
-            if try log.viewsFormat() != Self.viewsFormat {
-                try Self.dropProjections(in: log, cache: foldCache)
-                try log.setViewsFormat(Self.viewsFormat)
-            }
-        }
-        var folded = 0
-        while true {
-            let (done, count) = try waitFor(writer) { [foldCache] log -> (Bool, Int) in
-                let from = try log.viewsSeq() + 1
-                guard from <= log.head.seq else { return (true, 0) }
-                var batch: [RecordedEvent] = []
-                try log.forEachRecord(from: from) { seq, _, canonical in
-                    batch.append(try Self.recordedEvent(seq: seq, canonical: canonical))
-                    return batch.count < Self.catchUpEventsPerCommit
-                }
-                try Self.updateProjections(batch, in: log, cache: foldCache)
-                return (false, batch.count)
-            }
-            folded += count
-            if done { return folded }
-            logger.info("projections.catch_up", metadata: ["folded": "\(folded)"])
-        }
-    }
-
     /// Drops every stored projection and derives them again from the log.
     public func rebuildProjections() throws -> Int {
         guard let writer else { throw LedgerError(.unavailable, "the ledger is open read-only") }
-        try waitFor(writer) { [foldCache] log in try Self.dropProjections(in: log, cache: foldCache) }
+        try waitFor(writer, alone: true) { [derivation] log in
+            try log.clearViews()
+            derivation.stopOnCommit(log)
+        }
         return try catchUpProjections()
     }
 
-    /// Drops every stored projection, and the decoded ones with them once `log` commits.
-    /// Appends go on meanwhile (``updateProjections(_:in:quality:cache:)``).
-    static func dropProjections(in log: LogTransaction, cache: FoldCache) throws {
-        try log.clearViews()
-        log.afterCommit { cache.removeAll() }
-    }
-
     /// Rebuilds every entity's projection from the log alone and compares each with the
-    /// stored one byte for byte; writes nothing. The work is split over `workers` threads,
-    /// each with its own read snapshot of the same head.
+    /// stored one byte for byte. The work is split over `workers` threads, each with its own
+    /// read snapshot of the same head. What was derived in memory is persisted first (a
+    /// writable ledger); the comparison covers the log up to the seq the stored projections
+    /// reach in the snapshots (the head, unless appends landed meanwhile).
     ///
     /// The digests are SHA-256 over, for every entity in key order, its code, a NUL byte
     /// and the SHA-256 of its projection's bytes; then, for every name index key in byte
@@ -187,19 +287,17 @@ extension Ledger {
     public func verifyProjections(workers: Int = min(4, max(1, Ledger.processorCount))) throws -> RebuildReport {
         precondition(workers >= 1)
         let started = DispatchTime.now()
+        if derivation.isLive { try persistDerived() }
         let snapshots = try consistentSnapshots(workers)
         defer { snapshots.forEach { $0.close() } }
-        let head = snapshots[0].log.head.seq
-        let viewsSeq = try snapshots[0].log.viewsSeq()
-        guard viewsSeq == head else {
-            throw LedgerError(.internal, "projections are derived up to seq \(viewsSeq), the head is \(head): run rebuild")
-        }
+        // The stored projections reach `viewsSeq` (at most the head): compared with the log up to it.
+        let head = min(try snapshots[0].log.viewsSeq(), snapshots[0].log.head.seq)
         let results = UnsafeMutableBufferPointer<Result<[EntityCheck], Error>?>.allocate(capacity: workers)
         results.initialize(repeating: nil)
         defer { results.deallocate() }
         nonisolated(unsafe) let shared = results
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            shared[worker] = Result { try Self.checkProjections(in: snapshots[worker].log, worker: worker, of: workers) }
+            shared[worker] = Result { try Self.checkProjections(in: snapshots[worker].log, upTo: head, worker: worker, of: workers) }
         }
         var checks: [EntityCheck] = []
         for result in results { checks += try result!.get() }
@@ -291,11 +389,14 @@ extension Ledger {
         let nameKey: [UInt8]?
     }
 
-    /// Rebuilds the projections of every `workers`-th entity, starting at the `worker`-th.
-    static func checkProjections(in log: LogTransaction, worker: Int, of workers: Int) throws -> [EntityCheck] {
+    /// Rebuilds the projections of every `workers`-th entity, starting at the `worker`-th, from
+    /// the log up to `head`.
+    static func checkProjections(in log: LogTransaction, upTo head: UInt64, worker: Int, of workers: Int) throws -> [EntityCheck] {
         var checks: [EntityCheck] = []
         var order = -1
-        try log.forEachStream { code, seqs in
+        try log.forEachStream { code, allSeqs in
+            let seqs = allSeqs.last! <= head ? allSeqs : allSeqs.filter { $0 <= head }
+            guard !seqs.isEmpty else { return true }
             order += 1
             guard order % workers == worker else { return true }
             guard let entity = try? EntityCode(validating: code) else { throw LedgerError(.internal, "stream '\(code)' is not an entity code") }
@@ -334,10 +435,10 @@ extension Ledger {
     }
 
     /// Runs `job` on the writer and waits for its durable commit.
-    func waitFor<R: Sendable>(_ writer: GroupCommitWriter, _ job: @escaping (LogTransaction) throws -> R) throws -> R {
+    func waitFor<R: Sendable>(_ writer: GroupCommitWriter, alone: Bool = false, _ job: @escaping (LogTransaction) throws -> R) throws -> R {
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var outcome: Result<R, Error>?
-        try writer.submit(weight: Self.catchUpEventsPerCommit, apply: job) { result in
+        try writer.submit(weight: Self.catchUpEventsPerCommit, alone: alone, apply: job) { result in
             outcome = result
             done.signal()
         }

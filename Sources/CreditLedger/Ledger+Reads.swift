@@ -53,12 +53,35 @@ extension Ledger {
 
     /// The head and the counts kept in step with the log.
     public func counts() throws -> LedgerCounts {
-        try store.read { log in
-            LedgerCounts(
-                head: log.head, events: try log.recordCount(), entities: try log.counter(Counters.entities),
-                byKind: try log.counters(prefix: "kind.").map { (String($0.0.dropFirst(5)), $0.1) },
-                usedBytes: store.usedBytes(), mapSizeBytes: store.mapSizeBytes())
+        let (head, events) = try store.read { log in (log.head, try log.recordCount()) }
+        let counters = try derivedCounters(prefixes: [Counters.entities, Counters.kindPrefix])
+        return LedgerCounts(
+            head: head, events: events, entities: counters.first { $0.0 == Counters.entities }?.1 ?? 0,
+            byKind: counters.filter { $0.0.hasPrefix(Counters.kindPrefix) }.map { (String($0.0.dropFirst(Counters.kindPrefix.count)), $0.1) },
+            usedBytes: store.usedBytes(), mapSizeBytes: store.mapSizeBytes())
+    }
+
+    /// Reads of the stored counters retried while persists land between them and memory.
+    static let counterReadAttempts = 100
+
+    /// The counters whose name starts with one of `prefixes`, by name: the stored ones plus
+    /// those derived in memory since (committed events; while not live, the stored ones alone).
+    func derivedCounters(prefixes: [String]) throws -> [(String, UInt64)] {
+        for _ in 0..<Self.counterReadAttempts {
+            let (stored, countedSeq) = try store.read { log in
+                (try prefixes.flatMap { try log.counters(prefix: $0) }, try log.countedSeq() ?? log.head.seq)
+            }
+            guard let memory = derivation.unstoredCounts() else { return stored }
+            // A persist landed between the two reads: read both again.
+            guard memory.storedSeq == countedSeq else { continue }
+            var merged = Dictionary(uniqueKeysWithValues: stored)
+            for (name, amount) in memory.counts {
+                let name = String(decoding: name, as: UTF8.self)
+                if prefixes.contains(where: name.hasPrefix) { merged[name, default: 0] += amount }
+            }
+            return merged.sorted { $0.key < $1.key }
         }
+        throw LedgerError(.unavailable, "the counters move too fast to read; retry")
     }
 
     /// Checks the chain over `from...to` (see ``LogStore/verify(from:to:progress:)``).
@@ -79,7 +102,7 @@ public struct QualityFigures: Sendable {
 extension Ledger {
     /// The data-quality counters, by authority then month.
     public func quality() throws -> [QualityFigures] {
-        let counters = try store.read { try $0.counters(prefix: Counters.qualityPrefix) }
+        let counters = try derivedCounters(prefixes: [Counters.qualityPrefix])
         var grouped: [String: [String: [String: UInt64]]] = [:]
         for (name, value) in counters {
             let parts = name.dropFirst(Counters.qualityPrefix.count).split(separator: Counters.separator, omittingEmptySubsequences: false)

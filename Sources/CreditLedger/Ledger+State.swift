@@ -19,21 +19,19 @@ extension Ledger {
         case let .bound(value): bound = value
         case .endOfAtDay: bound = .timestamp(Self.endOfDayChinaMilliseconds(at))
         }
-        if let state = try stateFromStoredProjection(of: entity, at: at, knownAt: bound, bodies: bodies) { return state }
+        if let state = try stateFromCurrentFold(of: entity, at: at, knownAt: bound, bodies: bodies) { return state }
         let (records, seq) = try history(entity: entity, knownAt: bound)
         let events = try records.map { try Self.recordedEvent($0) }
         return Projector.project(entity: entity, events: events, at: at, knownAtSeq: seq, rules: rules)
     }
 
-    /// The answer from the entity's stored projection, when it holds exactly the events the
-    /// query sees: `knownAt` at or past the entity's last event, and `at` on or after the
-    /// latest date in it. `nil` otherwise (the caller replays).
-    func stateFromStoredProjection(of entity: EntityCode, at: CivilDate, knownAt: KnownAt, bodies: RecordBodies) throws -> EntityState? {
+    /// The answer from the entity's current fold (``currentFold(_:lastSeq:in:writer:)``), when
+    /// it holds exactly the events the query sees: `knownAt` at or past the entity's last
+    /// event, and `at` on or after the latest date in it. `nil` otherwise (the caller replays).
+    func stateFromCurrentFold(of entity: EntityCode, at: CivilDate, knownAt: KnownAt, bodies: RecordBodies) throws -> EntityState? {
         try store.read { log in
-            // Views at or past the (durable) head: the entity's fold, if it ends within the bound.
-            guard try log.viewsSeq() >= log.head.seq else { return nil }
             let bound = try log.resolve(knownAt)
-            let fold = try snapshotFold(entity.code, lastSeq: log.lastSeq(stream: entity.code), in: log) ?? EntityFold(entity: entity)
+            let fold = try currentFold(entity, in: log) ?? EntityFold(entity: entity)
             guard fold.lastSeq <= bound, fold.latestOccurredOn.map({ $0 <= at }) ?? true else { return nil }
             return try finish(fold, at: at, knownAtSeq: bound, bodies: bodies, in: log)
         }

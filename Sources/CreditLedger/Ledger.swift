@@ -32,8 +32,14 @@ public final class Ledger: Sendable {
     let rejections = RejectionTally()
     /// `check`'s facts of recent entities (``checkFacts(of:at:)``).
     let checkCache = RecentCache<CheckCacheEntry>(budgetBytes: 32 << 20)
-    /// Recent entities' folds as committed (``writerFold(_:in:cache:)``, ``snapshotFold(_:lastSeq:in:)``).
-    let foldCache = FoldCache()
+    /// The projections derived in memory ahead of the stored ones (``Derivation``).
+    let derivation = Derivation()
+    let derivationLimits: DerivationLimits
+    /// Held while a persisting transaction is queued (``requestPersist()``).
+    let persistQueued = ClaimFlag()
+    /// Looks every ``DerivationLimits/checkIntervalMilliseconds`` whether a persist is due.
+    /// (Set once in `init`; a timer source is safe to cancel from any thread.)
+    nonisolated(unsafe) private let persistTimer: DispatchSourceTimer?
 
     /// Opens the ledger in `directory`.
     /// - Parameters:
@@ -41,13 +47,14 @@ public final class Ledger: Sendable {
     ///   - clock: milliseconds since the epoch, read only to stamp `recordedAt`.
     public init(
         directory: String, schemas: SchemaCatalogue, rules: RuleSet, mapSizeBytes: Int = LogStore.defaultMapSizeBytes,
-        readOnly: Bool = false, writerLimits: GroupCommitWriter.Limits = .init(), logger: Logger,
-        clock: (@Sendable () -> Int64)? = nil
+        readOnly: Bool = false, writerLimits: GroupCommitWriter.Limits = .init(), derivationLimits: DerivationLimits = .init(),
+        logger: Logger, clock: (@Sendable () -> Int64)? = nil
     ) throws {
         store = try LogStore(directory: directory, mapSizeBytes: mapSizeBytes, readOnly: readOnly)
         envelope = EventEnvelope(schemas: schemas)
         self.rules = rules
         self.logger = logger
+        self.derivationLimits = derivationLimits
         now = clock ?? { Int64(Date().timeIntervalSince1970 * 1000) }
         if readOnly {
             writer = nil
@@ -56,16 +63,32 @@ public final class Ledger: Sendable {
         } else {
             writer = GroupCommitWriter(store: store, limits: writerLimits, logger: logger)
         }
+        persistTimer = writer == nil || !derivationLimits.automatic ? nil : DispatchSource.makeTimerSource(queue: DispatchQueue(label: "ledger-persist"))
         do {
             try catchUpProjections()
         } catch {
             writer?.shutdown()
             throw error
         }
+        if let persistTimer {
+            let interval = DispatchTimeInterval.milliseconds(derivationLimits.checkIntervalMilliseconds)
+            persistTimer.schedule(deadline: .now() + interval, repeating: interval)
+            persistTimer.setEventHandler { [weak self] in self?.persistIfDue() }
+            persistTimer.resume()
+        }
     }
 
-    /// Commits what is queued, stops the writer and gives up the store's writer lock.
+    /// Stores what was derived in memory, commits what is queued, stops the writer and gives
+    /// up the store's writer lock.
     public func shutdown() {
+        persistTimer?.cancel()
+        if let writer, writer.failureReason == nil, derivation.isLive {
+            do {
+                try persistDerived()
+            } catch {
+                logger.warning("projections.not_persisted", metadata: ["error": "\(error)", "recovery": "folded from the log at the next start"])
+            }
+        }
         writer?.shutdown()
         store.releaseWriterLock()
     }
@@ -96,6 +119,7 @@ public final class Ledger: Sendable {
             switch result {
             case let .success(outcome):
                 Self.appendedEvents.increment(by: outcome.appended.count { !$0.duplicate })
+                persistIfDue()
             case let .failure(error):
                 countRejection(error, events: events)
             }
@@ -124,8 +148,8 @@ public final class Ledger: Sendable {
         do {
             try writer.submit(
                 weight: batch.count,
-                apply: { [rules, foldCache, envelope] log in
-                    try Self.apply(batch, expected: expected, rules: rules, schemas: envelope.schemas, foldCache: foldCache, to: log)
+                apply: { [rules, derivation, envelope] log in
+                    try Self.apply(batch, expected: expected, rules: rules, schemas: envelope.schemas, derivation: derivation, to: log)
                 },
                 completion: { result in
                     completion(result.mapError { error in
@@ -198,7 +222,7 @@ public final class Ledger: Sendable {
     /// Runs on the writer thread inside the commit's transaction. Every check comes
     /// before the first write, so a request that fails leaves nothing behind.
     static func apply(
-        _ batch: [PreparedEvent], expected: [(EntityCode, Int64)], rules: RuleSet, schemas: SchemaCatalogue, foldCache: FoldCache, to log: LogTransaction
+        _ batch: [PreparedEvent], expected: [(EntityCode, Int64)], rules: RuleSet, schemas: SchemaCatalogue, derivation: Derivation, to log: LogTransaction
     ) throws -> AppendResult {
         for (entity, count) in expected {
             let actual = try log.seqs(stream: entity.code).count
@@ -255,7 +279,7 @@ public final class Ledger: Sendable {
                 if let folded = folds.removeValue(forKey: code) {
                     fold = folded
                 } else {
-                    fold = try admissionFold(event.entity, in: log, cache: foldCache)
+                    fold = try currentFold(event.entity, in: log, derivation: derivation, writer: true) ?? EntityFold(entity: event.entity)
                     for earlierEvent in batchEvents[code] ?? [] { fold.apply(earlierEvent) }
                 }
                 do {
@@ -266,7 +290,7 @@ public final class Ledger: Sendable {
                 fold.apply(recorded)
                 folds[code] = fold
             }
-            if let warning = try duplicateCodeWarning(for: event, after: batchEvents[event.entity.code] ?? [], in: log, cache: foldCache) { warnings[index, default: []].append(warning) }
+            if let warning = try duplicateCodeWarning(for: event, after: batchEvents[event.entity.code] ?? [], in: log, derivation: derivation) { warnings[index, default: []].append(warning) }
             batchEvents[event.entity.code, default: []].append(recorded)
             earlier[event.eventId] = IdTag(kind: event.kind, entity: event.entity.code)
         }
@@ -274,7 +298,6 @@ public final class Ledger: Sendable {
         // Phase 2: writes.
         var appended: [AppendedEvent] = []
         appended.reserveCapacity(batch.count)
-        var counts: [String: UInt64] = [:]
         var newEvents: [RecordedEvent] = []
         for (index, item) in batch.enumerated() {
             let event = item.event
@@ -282,18 +305,15 @@ public final class Ledger: Sendable {
                 appended.append(AppendedEvent(eventId: event.eventId, seq: record.seq, recordedAt: record.header!.recordedAt, hashHex: record.hashHex, duplicate: true, warnings: []))
                 continue
             }
-            if !(try log.hasStream(event.entity.code)) { counts[Counters.entities, default: 0] += 1 }
             let record = try log.append(
                 id: event.eventId, stream: event.entity.code, content: item.content,
                 tag: IdTag(kind: event.kind, entity: event.entity.code).bytes)
-            counts[Counters.kind(event.kind), default: 0] += 1
             newEvents.append(RecordedEvent(seq: record.seq, recordedAt: record.header!.recordedAt, event: event))
             appended.append(AppendedEvent(
                 eventId: event.eventId, seq: record.seq, recordedAt: record.header!.recordedAt,
                 hashHex: record.hashHex, duplicate: false, warnings: item.warnings + (warnings[index] ?? [])))
         }
-        for (name, added) in counts { try log.increment(name, by: added) }
-        try updateProjections(newEvents, in: log, quality: rules, cache: foldCache)
+        try deriveAppended(newEvents, rules: rules, derivation: derivation, in: log)
         return AppendResult(appended: appended)
     }
 }
@@ -344,7 +364,8 @@ struct IdTag {
 /// Names of the counters the ledger keeps in step with the log.
 enum Counters {
     static let entities = "entities"
-    static func kind(_ kind: EventKind) -> String { "kind." + kind.rawValue }
+    static let kindPrefix = "kind."
+    static func kind(_ kind: EventKind) -> String { kindPrefix + kind.rawValue }
     /// Data-quality counters: "q." + authority + US + month + US + metric.
     static let qualityPrefix = "q."
     static let separator: Character = "\u{1F}"

@@ -67,6 +67,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     private struct Job {
         let weight: Int
+        /// Committed in a transaction of its own (no other job's writes with it).
+        let alone: Bool
         let apply: (LogTransaction) throws -> Void
         let complete: (Error?) -> Void
     }
@@ -154,18 +156,21 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// Queues a job.
     /// - Parameters:
     ///   - weight: the events it appends, for the per-commit bound.
+    ///   - alone: run it in a transaction of its own, with no other job before or after it.
     ///   - apply: runs on the writer thread in a nested transaction; a throw undoes it.
     ///   - completion: runs on the writer thread once, after the commit, with the result
     ///     of `apply`, or the error that kept it out of the log.
     /// - Throws: `WriterError.queueFull` or `.stopped`; then nothing runs.
     public func submit<Result: Sendable>(
         weight: Int,
+        alone: Bool = false,
         apply: @escaping (LogTransaction) throws -> Result,
         completion: @escaping (Swift.Result<Result, Error>) -> Void
     ) throws(WriterError) {
         var outcome: Result?
         let job = Job(
             weight: max(weight, 1),
+            alone: alone,
             apply: { outcome = try apply($0) },
             complete: { error in
                 if let error {
@@ -213,11 +218,12 @@ public final class GroupCommitWriter: @unchecked Sendable {
         var weight = 0
         while queueHead < queue.count, batch.count < limits.maximumJobsPerCommit {
             guard let job = queue[queueHead] else { preconditionFailure("a waiting job slot is empty") }
-            if !batch.isEmpty && weight + job.weight > limits.maximumWeightPerCommit { break }
+            if !batch.isEmpty && (job.alone || weight + job.weight > limits.maximumWeightPerCommit) { break }
             batch.append(job)
             queue[queueHead] = nil
             weight += job.weight
             queueHead += 1
+            if job.alone { break }
         }
         if queueHead == queue.count {
             queue.removeAll(keepingCapacity: true)

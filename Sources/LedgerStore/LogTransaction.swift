@@ -52,6 +52,8 @@ struct LogDatabases: Sendable {
         static let viewsFormat: [UInt8] = [0x04] + Array("views.format".utf8)
         /// 0x04 "views" → the seq (8 bytes) up to which the views are derived.
         static let viewsSeq: [UInt8] = [0x04] + Array("views".utf8)
+        /// 0x04 "counted" → the seq (8 bytes) up to which the user's counters count the log.
+        static let countedSeq: [UInt8] = [0x04] + Array("counted".utf8)
     }
 }
 
@@ -264,6 +266,21 @@ public final class LogTransaction {
             guard key.count == prefix.count + 8, key.starts(with: prefix) else { return false }
             let seq = BigEndian.uint64(key[prefix.count...])
             guard seq <= maximumSeq else { return false }
+            output.append(seq)
+            return true
+        }
+        return output
+    }
+
+    /// The seqs of a stream's records after `minimumSeq`, ascending (a seek, then those keys only).
+    public func seqs(stream: String, after minimumSeq: UInt64) throws -> [UInt64] {
+        guard minimumSeq > 0 else { return try seqs(stream: stream) }
+        let prefix = LogDatabases.Key.stream(stream)
+        var output: [UInt64] = []
+        try transaction.scan(databases.index, from: prefix + BigEndian.bytes(minimumSeq + 1)) { key, _ in
+            guard key.count == prefix.count + 8, key.starts(with: prefix) else { return false }
+            let seq = BigEndian.uint64(key[prefix.count...])
+            guard seq <= visibleSeq else { return false }
             output.append(seq)
             return true
         }
@@ -483,6 +500,20 @@ public final class LogTransaction {
         precondition(seq <= head.seq, "views cannot run ahead of the log")
         writeCount += 1
         try transaction.put(databases.index, LogDatabases.Key.viewsSeq, BigEndian.bytes(seq))
+    }
+
+    /// The seq up to which the counters count the log, or `nil` when never set (a store whose
+    /// counters were kept in each append's own transaction: in step with the head).
+    public func countedSeq() throws(LMDBError) -> UInt64? {
+        try transaction.withValue(databases.index, LogDatabases.Key.countedSeq) { value in value.map { BigEndian.uint64($0) } }
+    }
+
+    /// Records that the counters count the log up to `seq`; only in the writer's transaction.
+    public func setCountedSeq(_ seq: UInt64) throws(LMDBError) {
+        precondition(recordedAtMilliseconds != nil, "setCountedSeq outside the writer")
+        precondition(seq <= head.seq, "counters cannot run ahead of the log")
+        writeCount += 1
+        try transaction.put(databases.index, LogDatabases.Key.countedSeq, BigEndian.bytes(seq))
     }
 
     /// The name the views' user gave their layout, or `nil`.

@@ -23,7 +23,7 @@ final class TestClock: @unchecked Sendable {
 
 /// A ledger in a fresh temp dir, with a clock the test sets.
 final class LedgerFixture: @unchecked Sendable {
-    let path = NSTemporaryDirectory() + "creditledger-ledger-" + UUID().uuidString
+    let path: String
     let ledger: Ledger
     let clock = TestClock()
 
@@ -32,12 +32,16 @@ final class LedgerFixture: @unchecked Sendable {
         set { clock.milliseconds = newValue }
     }
 
-    init() throws {
+    /// - Parameters:
+    ///   - path: the data directory (a new temporary one by default).
+    ///   - derivation: when the ledger persists what it derives (by itself, by default).
+    init(path: String = NSTemporaryDirectory() + "creditledger-ledger-" + UUID().uuidString, derivation: Ledger.DerivationLimits = .init()) throws {
+        self.path = path
         let clock = self.clock
         ledger = try Ledger(
             directory: path, schemas: try SchemaCatalogue(directory: schemaDirectory),
             rules: try RuleSet(directory: schemaDirectory.replacingOccurrences(of: "/events", with: "/rules")), mapSizeBytes: 64 << 20,
-            logger: Logger(label: "test"), clock: { clock.milliseconds })
+            derivationLimits: derivation, logger: Logger(label: "test"), clock: { clock.milliseconds })
     }
 
     deinit {

@@ -31,6 +31,8 @@ import Testing
         // The long name is answered in full, found by its indexed part only.
         #expect(try Self.names(fixture.ledger, "长长") == [long])
         #expect(try Self.names(fixture.ledger, "尾巴").isEmpty)
+        try fixture.ledger.persistDerived()
+        #expect(try Self.names(fixture.ledger, "长长") == [long] && Self.names(fixture.ledger, "尾巴").isEmpty)
         let keys = try fixture.ledger.store.read { log in
             var keys: [[UInt8]] = []
             try log.forEachViewKey { key in

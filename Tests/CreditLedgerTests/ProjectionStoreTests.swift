@@ -13,12 +13,14 @@ import Testing
 @Suite struct ProjectionStoreTests {
     /// Appends a random history of legal and illegal events (the ledger refuses the
     /// illegal ones) in batches of 1-4, over two entities.
-    static func appendRandomHistory(_ fixture: LedgerFixture, seed: UInt64, count: Int) throws -> Int {
+    /// - Parameter afterCommit: called after each accepted request with the number of them so far.
+    static func appendRandomHistory(_ fixture: LedgerFixture, seed: UInt64, count: Int, afterCommit: (Int) throws -> Void = { _ in }) throws -> Int {
         let catalogue = try SchemaCatalogue(directory: schemaDirectory)
         var random = SeededGenerator(state: seed)
         let entities = [orgA, "91350100M000100Y43"]
         var accepted: [EventKind: [(id: String, entity: String)]] = [:]
         var stored = 0
+        var commits = 0
         var index = 0
         while index < count {
             var batch: [JSONValue] = []
@@ -47,6 +49,8 @@ import Testing
             if case .success = fixture.append(batch) {
                 for (id, kind, entity) in kinds { accepted[kind, default: []].append((id, entity)) }
                 stored += batch.count
+                commits += 1
+                try afterCommit(commits)
             }
         }
         return stored
@@ -72,18 +76,18 @@ import Testing
         let events = try records.map { try Ledger.recordedEvent($0) }
         let latest = events.map(\.event.occurredOn).max() ?? CivilDate("2019-01-01")!
         for at in [latest, latest.adding(days: 400), CivilDate("2030-06-30")!] where at >= latest {
-            let fromStore = try #require(try fixture.ledger.stateFromStoredProjection(of: entity, at: at, knownAt: .head, bodies: .all))
+            let fromStore = try #require(try fixture.ledger.stateFromCurrentFold(of: entity, at: at, knownAt: .head, bodies: .all))
             let replayed = Projector.project(entity: entity, events: events, at: at, knownAtSeq: head, rules: fixture.ledger.rules)
             #expect(CanonicalJSON.string(fromStore.statusJSON()) == CanonicalJSON.string(replayed.statusJSON()))
             for channel in Channel.allCases {
                 // The public view reads only the bodies it shows, and says the same.
-                let shownOnly = try #require(try fixture.ledger.stateFromStoredProjection(of: entity, at: at, knownAt: .head, bodies: .shown(on: at, channels: [channel])))
+                let shownOnly = try #require(try fixture.ledger.stateFromCurrentFold(of: entity, at: at, knownAt: .head, bodies: .shown(on: at, channels: [channel])))
                 #expect(CanonicalJSON.string(shownOnly.displayJSON(channel: channel)) == CanonicalJSON.string(replayed.displayJSON(channel: channel)))
             }
         }
         // Before the latest date the stored projection does not answer: the ledger replays.
         if let earliest = events.map(\.event.occurredOn).min(), earliest < latest {
-            #expect(try fixture.ledger.stateFromStoredProjection(of: entity, at: earliest, knownAt: .head, bodies: .all) == nil)
+            #expect(try fixture.ledger.stateFromCurrentFold(of: entity, at: earliest, knownAt: .head, bodies: .all) == nil)
         }
     }
 

@@ -35,8 +35,9 @@ import Testing
         // A failed request in between must leave the cached folds as they were.
         #expect(fixture.append([penalty("p-x"), event("f-x", "penalty.fulfilled", refs: ["nowhere"], body: [:])]).failure != nil)
         _ = try fixture.append([penalty("p-last")]).get()
+        try fixture.ledger.persistDerived()
         for code in [orgA, orgB] {
-            let cached = try #require(fixture.ledger.foldCache.committedFold(code))
+            let cached = try #require(fixture.ledger.derivation.committedFold(code))
             let stored = try fixture.ledger.store.read { try Ledger.storedFold(code, in: $0) }
             #expect(cached.encoded == stored?.encoded)
         }
@@ -45,13 +46,18 @@ import Testing
     }
 
     @Test func appendsGoOnWhileTheProjectionsAreDerivedAgain() throws {
-        let lagging = try LedgerFixture(), steady = try LedgerFixture()
+        var manual = Ledger.DerivationLimits()
+        manual.automatic = false
+        let lagging = try LedgerFixture(derivation: manual), steady = try LedgerFixture()
         let before: [JSONValue] = [penalty("p-1"), licence("l-1")]
         let during: [JSONValue] = [penalty("p-2"), event("f-2", "penalty.fulfilled", refs: ["p-2"], body: [:]), penalty("p-3", entity: orgB)]
         for fixture in [lagging, steady] { _ = try fixture.append(before).get() }
         // A rebuild's first step: the stored projections dropped; its catch-up not yet run.
         let writer = try #require(lagging.ledger.writer)
-        try lagging.ledger.waitFor(writer) { [cache = lagging.ledger.foldCache] log in try Ledger.dropProjections(in: log, cache: cache) }
+        try lagging.ledger.waitFor(writer, alone: true) { [derivation = lagging.ledger.derivation] log in
+            try log.clearViews()
+            derivation.stopOnCommit(log)
+        }
         for fixture in [lagging, steady] { #expect(try fixture.append(during).get().appended.map(\.seq) == [3, 4, 5]) }
         // Readers replay meanwhile and see the same answer.
         let at = try #require(CivilDate("2026-01-01"))
@@ -63,7 +69,7 @@ import Testing
         let rebuilt = try lagging.ledger.verifyProjections(), reference = try steady.ledger.verifyProjections()
         #expect(rebuilt.identical && rebuilt.storedDigest == reference.storedDigest)
         // Quality was counted once per event, as without the lag.
-        let counters = { (fixture: LedgerFixture) in try fixture.ledger.store.read { try $0.counters(prefix: Counters.qualityPrefix) } }
+        let counters = { (fixture: LedgerFixture) in try fixture.ledger.derivedCounters(prefixes: [Counters.qualityPrefix, Counters.kindPrefix, Counters.entities]) }
         #expect(try counters(lagging).map { "\($0)=\($1)" }.sorted() == counters(steady).map { "\($0)=\($1)" }.sorted())
     }
 
