@@ -68,9 +68,22 @@ final class Derivation: @unchecked Sendable {
     /// True while appends are derived in memory as they commit.
     var isLive: Bool { lock.withLock { derivedSeq != nil } }
 
-    /// Events derived and not yet stored, and for how long the oldest has waited (ns).
-    func unstoredLoad(now: UInt64) -> (events: Int, waitedNanoseconds: UInt64) {
-        lock.withLock { (unstored.events, unstoredSince.map { now - $0 } ?? 0) }
+    /// How long the last persisting transaction held the writer, and when it ended (uptime ns).
+    private var lastPersist: (nanoseconds: UInt64, endedAt: UInt64) = (0, 0)
+
+    /// Events derived and not yet stored, how long the oldest has waited, and how long the
+    /// last persisting transaction took and since when it is over (all ns).
+    func unstoredLoad(now: UInt64) -> (events: Int, waitedNanoseconds: UInt64, lastPersistNanoseconds: UInt64, sinceLastPersistNanoseconds: UInt64) {
+        lock.withLock { (unstored.events, unstoredSince.map { now - $0 } ?? 0, lastPersist.nanoseconds, now - min(now, lastPersist.endedAt)) }
+    }
+
+    /// Notes how long a persisting transaction that began at `started` (uptime ns) held the
+    /// writer, once `log` has committed (its pages flushed).
+    func timePersist(startedAt started: UInt64, in log: LogTransaction) {
+        log.afterCommit { [self] in
+            let now = DispatchTime.now().uptimeNanoseconds
+            lock.withLock { lastPersist = (now - started, now) }
+        }
     }
 
     /// The seq the writer's transaction `log` has derived up to, or `nil` when not live.

@@ -39,6 +39,13 @@ extension Ledger {
         public var eventsPerPersist = 10_000
         /// The longest a derived event waits in memory before a persisting transaction is queued.
         public var persistDelayMilliseconds = 200
+        /// The largest share of the writer's time persisting transactions take: after one that
+        /// took d, the next waits d × (1 / share − 1) (a hot entity's long fold is encoded whole
+        /// at each persist: this keeps it from slowing its own appends).
+        public var maximumPersistShare = 0.05
+        /// Derived events in memory at which a persisting transaction is queued regardless of
+        /// its share (what the start folds again after a crash at most, besides one persist).
+        public var maximumUnstoredEvents = 100_000
         /// How often the ledger looks whether a persisting transaction is due.
         public var checkIntervalMilliseconds = 50
         /// False: persisted only when asked (``persistDerived()``, shutdown) — for tests that
@@ -119,6 +126,7 @@ extension Ledger {
         if let (changes, seq) = derivation.unstoredChanges(in: log) {
             precondition(seq == log.head.seq, "every commit is derived while live")
             guard changes.events > 0 else { return (true, 0) }
+            derivation.timePersist(startedAt: DispatchTime.now().uptimeNanoseconds, in: log)
             let written = try store(changes, in: log)
             try log.setViewsSeq(seq)
             try log.setCountedSeq(seq)
@@ -210,10 +218,11 @@ extension Ledger {
     func persistIfDue() {
         guard writer != nil, derivationLimits.automatic else { return }
         let load = derivation.unstoredLoad(now: DispatchTime.now().uptimeNanoseconds)
-        let due =
-            load.events >= derivationLimits.eventsPerPersist
-            || (load.events > 0 && load.waitedNanoseconds >= UInt64(derivationLimits.persistDelayMilliseconds) * 1_000_000)
-        if due || !derivation.isLive { requestPersist() }
+        let limits = derivationLimits
+        let wanted =
+            load.events >= limits.eventsPerPersist || (load.events > 0 && load.waitedNanoseconds >= UInt64(limits.persistDelayMilliseconds) * 1_000_000)
+        let rested = Double(load.sinceLastPersistNanoseconds) >= Double(load.lastPersistNanoseconds) * (1 / limits.maximumPersistShare - 1)
+        if (wanted && rested) || load.events >= limits.maximumUnstoredEvents || !derivation.isLive { requestPersist() }
     }
 
     /// The date in China Standard Time (UTC+8) of an instant.
