@@ -6,12 +6,22 @@ extension Ledger {
     /// Records one use of non-public data in the access log (its own hash chain in the same
     /// store); `completion` runs once the record is durable, with its seq.
     public func recordAccess(_ record: JSONValue, completion: @escaping @Sendable (Result<UInt64, LedgerError>) -> Void) {
+        recordAccess([record]) { result in completion(result.map { $0[0] }) }
+    }
+
+    /// Records several uses (a pipelined burst of audited reads) in one writer job, so in
+    /// one commit; `completion` runs once they are durable, with their seqs in order.
+    public func recordAccess(_ records: [JSONValue], completion: @escaping @Sendable (Result<[UInt64], LedgerError>) -> Void) {
+        precondition(!records.isEmpty, "at least one access record")
         guard let writer else { return completion(.failure(LedgerError(.unavailable, "the ledger is open read-only"))) }
-        let content = CanonicalJSON.encode(record)
+        let contents = records.map { CanonicalJSON.encode($0) }
         do {
             try writer.submit(
-                weight: 1,
-                apply: { log in try log.accessLog().append(id: "access", stream: "access", content: content).seq },
+                weight: contents.count,
+                apply: { log in
+                    let access = try log.accessLog()
+                    return try contents.map { try access.append(id: "access", stream: "access", content: $0).seq }
+                },
                 completion: { result in
                     completion(result.mapError { error in
                         switch error {

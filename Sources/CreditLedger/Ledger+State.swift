@@ -3,6 +3,15 @@ import CreditProjection
 import LedgerJSON
 import LedgerStore
 
+/// A finished state of a question as known now, valid while the entity's last seq is `lastSeq`.
+struct CachedState {
+    let lastSeq: UInt64
+    let state: EntityState
+
+    /// Memory the state holds, by estimate (records with their bodies dominate).
+    static func estimatedBytes(_ state: EntityState) -> Int { 1024 + 1024 * (state.records.count + state.lists.count + state.pending.count) }
+}
+
 /// When a query stands on the transaction-time axis.
 public enum KnownAtQuery: Sendable, Equatable {
     case bound(KnownAt)
@@ -28,13 +37,36 @@ extension Ledger {
     /// The answer from the entity's current fold (``currentFold(_:lastSeq:in:writer:)``), when
     /// it holds exactly the events the query sees: `knownAt` at or past the entity's last
     /// event, and `at` on or after the latest date in it. `nil` otherwise (the caller replays).
+    ///
+    /// A question as known now (`knownAt` the head) reuses the finished state of the same
+    /// question while the entity's last seq is unchanged (``stateCache``), echoing the new head.
     func stateFromCurrentFold(of entity: EntityCode, at: CivilDate, knownAt: KnownAt, bodies: RecordBodies) throws -> EntityState? {
         try store.read { log in
             let bound = try log.resolve(knownAt)
-            let fold = try currentFold(entity, in: log) ?? EntityFold(entity: entity)
+            let lastSeq = try log.lastSeq(stream: entity.code)
+            let question = knownAt == .head ? Self.questionKey(entity, at: at, bodies: bodies) : nil
+            if let question, let cached = stateCache.get(question), cached.lastSeq == lastSeq {
+                return cached.state.echoing(knownAtSeq: bound)
+            }
+            let fold = try currentFold(entity, lastSeq: lastSeq, in: log) ?? EntityFold(entity: entity)
             guard fold.lastSeq <= bound, fold.latestOccurredOn.map({ $0 <= at }) ?? true else { return nil }
-            return try finish(fold, at: at, knownAtSeq: bound, bodies: bodies, in: log)
+            let state = try finish(fold, at: at, knownAtSeq: bound, bodies: bodies, in: log)
+            if let question {
+                stateCache.put(question, CachedState(lastSeq: lastSeq, state: state), bytes: CachedState.estimatedBytes(state))
+            }
+            return state
         }
+    }
+
+    /// The cache key of a question about the entity as known now: its code, date and bodies.
+    static func questionKey(_ entity: EntityCode, at: CivilDate, bodies: RecordBodies) -> String {
+        let read: String
+        switch bodies {
+        case .all: read = "all"
+        case .none: read = "none"
+        case let .shown(on, channels): read = "shown:\(on):" + channels.map(\.rawValue).joined(separator: ",")
+        }
+        return "\(entity.code)|\(at)|\(read)"
     }
 
     /// A stored fold finished on `at`, reading the bodies `bodies` asks for from the log

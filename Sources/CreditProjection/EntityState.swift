@@ -143,7 +143,7 @@ public struct PendingItem: Sendable {
 public struct EntityState: Sendable {
     public let entity: EntityCode
     public let at: CivilDate
-    public let knownAtSeq: UInt64
+    public private(set) var knownAtSeq: UInt64
     public var profile: (eventId: String, body: JSONValue)?
     public var records: [RecordState]
     public var lists: [ListingState]
@@ -158,4 +158,13 @@ public struct EntityState: Sendable {
     public var basisEventIds: [String]
     /// The rules it was computed under (answers name their digest; public answers their allow-list).
     public let rules: RuleSet
+
+    /// The same state echoing another transaction-time bound: only for a bound with the
+    /// same events of the entity at or before it (a finished answer reused while the entity is
+    /// unchanged).
+    public func echoing(knownAtSeq other: UInt64) -> EntityState {
+        var copy = self
+        copy.knownAtSeq = other
+        return copy
+    }
 }

@@ -66,11 +66,9 @@ struct EdgeResponder: Sendable {
             let answer = try await NIOThreadPool.singleton.runIfActive { operations.answer(parsed) }
             return reply(answer)
         case .afterCommit:
-            let isRead = operation != .append
-            if isRead {
-                guard await waitForReadSlot() else { return tooBusy(parsed) }
+            if operation != .append {
+                guard await waitForRoom() else { return tooBusy(parsed) }
             }
-            defer { if isRead { budget.finishRead() } }
             let answer = await withCheckedContinuation { continuation in
                 operations.submit(parsed, caller: caller) { continuation.resume(returning: $0) }
             }
@@ -80,17 +78,18 @@ struct EdgeResponder: Sendable {
         }
     }
 
-    /// How long a recorded read waits for one of the daemon's read slots before it is told 429,
-    /// and how often it looks (the socket's connections queue the same way).
-    static let readSlotWait: Duration = .seconds(10)
-    static let readSlotPoll: Duration = .milliseconds(5)
+    /// How long a recorded read waits for the answer budget to fall under its ceiling before
+    /// it is told 429, and how often it looks (its answer is then computed in turn,
+    /// ``ReadComputations``).
+    static let readRoomWait: Duration = .seconds(10)
+    static let readRoomPoll: Duration = .milliseconds(5)
 
-    /// Takes a read slot while the budget is under its ceiling, waiting up to ``readSlotWait``.
-    func waitForReadSlot() async -> Bool {
-        let deadline = ContinuousClock.now + Self.readSlotWait
+    /// True once the budget is under its ceiling, waiting up to ``readRoomWait``.
+    func waitForRoom() async -> Bool {
+        let deadline = ContinuousClock.now + Self.readRoomWait
         while ContinuousClock.now < deadline {
-            if budget.used < budget.ceilingBytes, budget.tryStartRead() { return true }
-            guard (try? await Task.sleep(for: Self.readSlotPoll)) != nil else { return false }
+            if budget.used < budget.ceilingBytes { return true }
+            guard (try? await Task.sleep(for: Self.readRoomPoll)) != nil else { return false }
         }
         return false
     }

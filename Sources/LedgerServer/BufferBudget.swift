@@ -9,13 +9,6 @@ package final class BufferBudget: Sendable {
     /// The bytes held at most.
     package let limitBytes: Int
     private let usedBytes = Atomic<Int>(0)
-    /// Recorded reads computed at once, over all connections: what a burst of requests can
-    /// add before their answers are counted here (at most this many answers of up to
-    /// `Operations.maximumAnswerBytes` each). Two per core: more only queue for the CPU
-    /// while their answers wait, unsent, in memory.
-    package static let maximumConcurrentReads = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
-    private let readsComputing = Atomic<Int>(0)
-
     package init(limitBytes: Int) {
         precondition(limitBytes > 0)
         self.limitBytes = limitBytes
@@ -48,22 +41,6 @@ package final class BufferBudget: Sendable {
     package func take(_ bytes: Int) {
         precondition(bytes >= 0)
         usedBytes.add(bytes, ordering: .relaxed)
-    }
-
-    /// Takes one of the ``maximumConcurrentReads`` read slots; false when all are taken.
-    package func tryStartRead() -> Bool {
-        let after = readsComputing.add(1, ordering: .relaxed).newValue
-        guard after <= Self.maximumConcurrentReads else {
-            readsComputing.subtract(1, ordering: .relaxed)
-            return false
-        }
-        return true
-    }
-
-    /// Gives back a read slot once the read's answer is counted (or was not computed).
-    package func finishRead() {
-        let after = readsComputing.subtract(1, ordering: .relaxed).newValue
-        assert(after >= 0, "more reads finished than started")
     }
 
     /// Gives back bytes taken before.

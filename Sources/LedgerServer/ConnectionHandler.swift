@@ -200,12 +200,13 @@ final class ConnectionHandler: ChannelInboundHandler {
         write(operations.answer(request).bytes, context: context)
     }
 
-    /// True, with one of the daemon's read slots taken, when a recorded read may start now.
+    /// True when a recorded read may start now (its record; its answer is computed in turn,
+    /// ``ReadComputations``).
     private func mayStartRead(context: ChannelHandlerContext) -> Bool {
         // Held back by this connection alone: its own answers or writability wake it.
         guard context.channel.isWritable, readsInFlight < Self.maximumReadsInFlight else { return false }
         // Held back by the daemon's bounds: nothing of this connection's wakes it, so look again.
-        guard mayCompute, budget.tryStartRead() else {
+        guard mayCompute else {
             retryWhenBudgetFrees(context: context)
             return false
         }
@@ -297,18 +298,41 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
             return
         }
-        operations.submit(request, caller: caller) { answer in
-            eventLoop.execute { loopBound.value.completed(slotNumber: number, with: .answered(answer.bytes), isRead: isRead) }
+        guard isRead else {
+            operations.submit(request, caller: caller) { answer in
+                eventLoop.execute { loopBound.value.completed(slotNumber: number, with: .answered(answer.bytes), isRead: false) }
+            }
+            return
         }
+        // Reads started in this turn of the event loop (the lines of one socket read) are
+        // recorded together, in one commit.
+        readGroup.append((request, number))
+        if readGroup.count == 1 { eventLoop.execute { loopBound.value.submitReadGroup() } }
+    }
+
+    /// Recorded reads started in the current turn of the event loop, with their slot numbers.
+    private var readGroup: [(request: Request, slotNumber: Int)] = []
+
+    /// Sends the reads started in this turn to be recorded in one commit.
+    private func submitReadGroup() {
+        let group = readGroup
+        readGroup = []
+        guard let context, !group.isEmpty else { return }
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        operations.submitReads(
+            group.map { read in
+                let number = read.slotNumber
+                return (read.request, { answer in
+                    eventLoop.execute { loopBound.value.completed(slotNumber: number, with: .answered(answer.bytes), isRead: true) }
+                })
+            }, caller: caller)
     }
 
     /// A request answered after its commit is done: its slot becomes `slot` (its answer, or a
     /// subscription ready to stream), and what is answered at the front leaves.
     private func completed(slotNumber: Int, with slot: Slot, isRead: Bool) {
-        if isRead {
-            readsInFlight -= 1
-            budget.finishRead()
-        }
+        if isRead { readsInFlight -= 1 }
         // Once streaming, requests sent after `subscribe` are not answered (their slots are gone).
         guard let context, subscription == nil else { return }
         let index = slotsHead + (slotNumber - firstSlotNumber)

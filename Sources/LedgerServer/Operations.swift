@@ -29,6 +29,8 @@ package struct Operations: Sendable {
     let metricsText: (@Sendable () -> String)?
     /// The checkpoint file, for `verify` with `checkpoints`.
     let checkpointFile: String?
+    /// Where recorded reads are computed once their records are durable.
+    let computations = ReadComputations()
 
     /// Answers an op answered at once, or a recorded read once its record is durable (not
     /// `append` or `subscribe`).
@@ -79,17 +81,25 @@ package struct Operations: Sendable {
     /// Runs a request answered after a commit: an append, or a read recorded in the access
     /// log (answered once the record is durable).
     package func submit(_ request: Request, caller: Caller, completion: @escaping @Sendable (Answer) -> Void) {
+        guard request.operation != .append else { return append(request, startedAt: .now, completion: completion) }
+        submitReads([(request, completion)], caller: caller)
+    }
+
+    /// Records reads in one writer job (so in one commit: a pipelined burst of a connection),
+    /// then computes each answer in turn (``ReadComputations``) — never before its record is
+    /// durable. A read queued behind an append of the same connection sees it (the append
+    /// commits in the same or an earlier commit).
+    package func submitReads(_ reads: [(request: Request, completion: @Sendable (Answer) -> Void)], caller: Caller) {
+        precondition(!reads.isEmpty && reads.allSatisfy { $0.request.operation != .append }, "reads only")
         let started = ContinuousClock.now
-        guard request.operation != .append else { return append(request, startedAt: started, completion: completion) }
-        // Computed once the record is durable: a read queued behind an append of the same
-        // connection must see it (the append commits in the same or an earlier commit).
-        ledger.recordAccess(OpAccess.record(request, caller: caller)) { result in
-            switch result {
-            case .success:
-                // Not on the thread that reported the commit (it flushes the next one): on
-                // any core free, so that pipelined reads of one connection run side by side.
-                DispatchQueue.global().async { completion(answer(request, startedAt: started)) }
-            case let .failure(error): completion(finish(request, startedAt: started, .failure(error)))
+        ledger.recordAccess(reads.map { OpAccess.record($0.request, caller: caller) }) { result in
+            for (request, completion) in reads {
+                switch result {
+                case .success:
+                    // Not on the thread that reported the commit (it flushes the next one).
+                    computations.run { completion(answer(request, startedAt: started)) }
+                case let .failure(error): completion(finish(request, startedAt: started, .failure(error)))
+                }
             }
         }
     }

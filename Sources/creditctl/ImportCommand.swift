@@ -14,7 +14,8 @@ struct Import: ParsableCommand {
             The header decides the kind (行政处罚决定书文号: penalties; 行政许可决定文书号: licences). Every row becomes \
             one event with an eventId derived from the decision, so importing a file again appends nothing. Rows that \
             cannot become events, or that the daemon refuses, are reported with their line and reason; the rest are \
-            appended in all-or-nothing batches (a refused row is taken out and its batch sent again without it). \
+            appended in all-or-nothing batches, several in flight (a refused row is taken out and its batch sent again \
+            without it, after the batches already sent). \
             Lines count records: a field with a line break inside counts as one line. Exit status 1 when a row was rejected.
 
             The file may be UTF-8 (with or without a byte-order mark) or GB18030/GBK, as Chinese Excel saves \
@@ -28,6 +29,8 @@ struct Import: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The CSV file (UTF-8 or GB18030/GBK; XLSX exported as CSV).") var file: String
     @Option(name: .long, help: "Events per append request (1-1000).") var batchSize = 1000
+    @Option(name: .long, help: "Batches sent ahead of their answers at most (1-\(Append.maximumInFlight)).")
+    var inFlight = 4
     @Flag(name: .long, help: "Map and check the rows, append nothing.") var dryRun = false
     @Option(name: .long, help: "The file's encoding: utf8 or gb18030 (gbk, gb2312 are read as gb18030); detected when not given.")
     var encoding: String?
@@ -38,6 +41,7 @@ struct Import: ParsableCommand {
 
     func validate() throws {
         guard (1...1000).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 1000") }
+        guard (1...Append.maximumInFlight).contains(inFlight) else { throw ValidationError("--in-flight must be 1 to \(Append.maximumInFlight)") }
         if let encoding, TextEncoding(name: encoding) == nil { throw ValidationError("--encoding must be utf8 or gb18030 (gbk), not \(encoding)") }
     }
 
@@ -61,27 +65,52 @@ struct Import: ParsableCommand {
         var progress = Progress(label: "imported rows", total: nil)
         let started = Date()
 
-        func flush() throws {
-            while let client, !batch.isEmpty {
-                let answer = try client.call(["op": "append", "events": .array(batch.map(\.event))])
-                if let result = answer["result"], answer["ok"]?.boolValue == true {
-                    for event in result["appended"]?.arrayValue ?? [] {
-                        if event["duplicate"]?.boolValue == true { duplicates += 1 } else { appended += 1 }
-                    }
-                    batch.removeAll(keepingCapacity: true)
-                    return
-                }
-                let error = answer["error"]
-                let code = error?["code"]?.stringValue ?? "error"
-                let message = error?["message"]?.stringValue ?? CanonicalJSON.string(answer)
-                // A row's fault names it ("events[3]…"): take it out and send the rest again.
-                guard let field = error?["field"]?.stringValue, let index = LedgerError.eventIndex(inField: field), batch.indices.contains(index) else {
-                    throw ValidationError("\(code): \(message) — the batch from line \(batch[0].line) was not appended; \(appended) event(s) before it were")
-                }
-                reject(line: batch[index].line, fields: batch[index].fields, reason: "\(code): \(message) (\(field))")
-                batch.remove(at: index)
+        typealias Row = (line: Int, fields: [String], event: JSONValue)
+        /// Batches sent and not yet answered, in order (the daemon answers a connection in order).
+        var sent: [(id: Int64, rows: [Row])] = []
+        var nextId: Int64 = 1
+        /// Why appending stopped (an error naming no row): the answers of batches sent before are still counted.
+        var stopped: String?
+
+        func send(_ rows: [Row]) throws {
+            guard let client, !rows.isEmpty, stopped == nil else { return }
+            try client.send(["op": "append", "id": .int(nextId), "events": .array(rows.map(\.event))])
+            sent.append((nextId, rows))
+            nextId += 1
+        }
+
+        /// Takes the answer of the oldest batch sent; a row at fault is rejected and the rest of its batch sent again.
+        func receive() throws {
+            guard let client, !sent.isEmpty else { return }
+            let answer = try client.readValue()
+            var (id, rows) = sent.removeFirst()
+            guard answer["id"]?.intValue == id else {
+                throw ValidationError("an answer came for request \(CanonicalJSON.string(answer["id"] ?? .null)), expected \(id)")
             }
-            batch.removeAll(keepingCapacity: true)
+            if let result = answer["result"], answer["ok"]?.boolValue == true {
+                for event in result["appended"]?.arrayValue ?? [] {
+                    if event["duplicate"]?.boolValue == true { duplicates += 1 } else { appended += 1 }
+                }
+                return
+            }
+            let error = answer["error"]
+            let code = error?["code"]?.stringValue ?? "error"
+            let message = error?["message"]?.stringValue ?? CanonicalJSON.string(answer)
+            // A row's fault names it ("events[3]…"): take it out and send the rest again.
+            guard let field = error?["field"]?.stringValue, let index = LedgerError.eventIndex(inField: field), rows.indices.contains(index) else {
+                if stopped == nil { stopped = "\(code): \(message) — the batch from line \(rows[0].line) was not appended" }
+                return
+            }
+            reject(line: rows[index].line, fields: rows[index].fields, reason: "\(code): \(message) (\(field))")
+            rows.remove(at: index)
+            try send(rows)
+        }
+
+        func flush() throws {
+            defer { batch.removeAll(keepingCapacity: true) }
+            guard client != nil, stopped == nil else { return }
+            while sent.count >= inFlight { try receive() }
+            try send(batch)
         }
 
         while let (line, fields) = csv.next() {
@@ -101,10 +130,13 @@ struct Import: ParsableCommand {
                 reject(line: line, fields: fields, reason: error.description)
             }
             if batch.count == batchSize { try flush() }
+            if stopped != nil { break }
             progress.update(rows)
         }
         if let error = csv.error { throw ValidationError("\(file): reading stopped at line \(csv.rowNumber): \(error)") }
         try flush()
+        while !sent.isEmpty { try receive() }
+        if let stopped { throw ValidationError("\(stopped); \(appended) event(s) of other batches were") }
         progress.finish(rows)
         if let rejects {
             // Names, codes and reasons of the office's rows: private like an export.
