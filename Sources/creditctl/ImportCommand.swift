@@ -137,6 +137,8 @@ struct Import: ParsableCommand {
         try flush()
         while !sent.isEmpty { try receive() }
         if let stopped { throw ValidationError("\(stopped); \(appended) event(s) of other batches were") }
+        // Refusals come back as the answers do, after the mapper's own: reported by line.
+        rejected.sort { $0.line < $1.line }
         progress.finish(rows)
         if let rejects {
             // Names, codes and reasons of the office's rows: private like an export.
