@@ -38,11 +38,29 @@ public enum PrivateFiles {
     }
 
     /// Makes `path` private, flushes it, then flushes its directory (a backup or an export is
-    /// durable once this returns).
+    /// durable once this returns). A device or a pipe (`/dev/null`, `/dev/stdout`) is left as
+    /// it is: it holds nothing, and a root process must not change its mode.
     public static func seal(_ path: String) throws {
+        guard try isRegularFile(path) else { return }
         try restrict(path, to: fileMode)
         try flush(path)
         try flush(parent(of: path))
+    }
+
+    /// True when `path` is a regular file (not a device, a pipe or a socket).
+    static func isRegularFile(_ path: String) throws -> Bool {
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw Failure(description: "cannot look at \(path): \(String(cString: strerror(errno)))") }
+        return (status.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// Opens `path` to write an export or a report into: created private (0600) or truncated,
+    /// in place — never replaced through a rename, so a device (`/dev/null`) stays one.
+    public static func openOutput(_ path: String) throws -> FileHandle {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, fileMode)
+        guard descriptor >= 0 else { throw Failure(description: "cannot create \(path): \(String(cString: strerror(errno)))") }
+        if try isRegularFile(path) { try restrict(path, to: fileMode) }
+        return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 
     /// Writes `bytes` to a new private file at `path` and seals it.

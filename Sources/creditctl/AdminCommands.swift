@@ -36,14 +36,10 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let path = output
-        if let path {
-            // An export holds personal data: private (0600) whatever the umask, flushed at the end.
-            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: Int(PrivateFiles.fileMode)]) else {
-                throw ValidationError("cannot create \(path)")
-            }
-            try PrivateFiles.seal(path)
-        }
-        let sink = path.flatMap { FileHandle(forWritingAtPath: $0) } ?? .standardOutput
+        // An export holds personal data: private (0600) whatever the umask, flushed at the end.
+        let sink = try path.map { path in
+            do { return try PrivateFiles.openOutput(path) } catch { throw ValidationError("\(error)") }
+        } ?? .standardOutput
         var written = 0
         var last: StoredRecord?
         var progress = Progress(label: "exported", total: nil)
@@ -89,7 +85,7 @@ struct Export: ParsableCommand {
         }
         sink.write(pending)
         if let path {
-            try sink.synchronize()
+            // Flushed through the path (a regular file; a device is left as it is).
             try PrivateFiles.seal(path)
             progress.finish(written)
             let summary: JSONValue = [

@@ -60,5 +60,21 @@ import Testing
             #expect(run.status != 0 && run.status < 128, "\(command): exit \(run.status) \(run.output)")
             #expect(!run.output.contains("double free") && run.output.contains("no-such-store"), "\(run.output)")
         }
+        // Run as root, the failed export must not have replaced /dev/null with a file of its own.
+        var status = stat()
+        #expect(stat("/dev/null", &status) == 0 && (status.st_mode & S_IFMT) == S_IFCHR && (status.st_mode & 0o666) == 0o666)
+    }
+
+    /// An export to a device writes into it (it was once renamed over, which as root replaced
+    /// /dev/null with a private file for every later process).
+    @Test func anExportToADeviceLeavesTheDeviceAsItIs() throws {
+        let daemon = Daemon()
+        try daemon.start()
+        #expect(result(try daemon.client().call(appendRequest([licenceEvent("l-1")]))) != nil)
+        #expect(daemon.terminate() == 0)
+        let run = try OperatorTests.ctl(["export", "--output", "/dev/null", "--data-dir", daemon.dataDirectory])
+        #expect(run.status == 0, "\(run.output)")
+        var status = stat()
+        #expect(stat("/dev/null", &status) == 0 && (status.st_mode & S_IFMT) == S_IFCHR && (status.st_mode & 0o666) == 0o666)
     }
 }
