@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // The C library, found through pkg-config (Debian: liblmdb-dev).
@@ -92,6 +93,15 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
+        // Followers: a leader's log copied record by record over its HTTPS edge (AsyncHTTPClient).
+        .target(name: "LedgerReplication", dependencies: [
+            "CreditLedger", "LedgerStore", "LedgerJSON",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // creditctl desk: the auditor's web desk on 127.0.0.1, read ops forwarded to the socket (Hummingbird).
         .target(name: "LedgerDesk", dependencies: [
             "LedgerProtocol", "LedgerJSON",
@@ -112,7 +122,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "creditledgerd", dependencies: [
-            "CMalloc", "LedgerServer", "LedgerEdge", "CreditLedger", "CreditProjection", "LedgerJSON",
+            "CMalloc", "LedgerServer", "LedgerEdge", "LedgerReplication", "CreditLedger", "CreditProjection", "LedgerJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -5,6 +5,8 @@ public enum Role: String, Sendable, CaseIterable {
     case writer
     case auditor
     case admin
+    /// A follower's certificate: it may `subscribe` to the log (recorded once per stream).
+    case replica
 }
 
 /// The protocol's operations, one typed entry each (issue 12): the grants that allow it,
@@ -53,7 +55,9 @@ public enum LedgerOperation: String, Sendable, CaseIterable {
         case .append: return [.writer]
         // Reading records that are not public: auditors, and admins (who operate the store).
         // `find` answers personal data (natural persons' names) under codes: not public either.
-        case .history, .status, .get, .read, .subscribe, .accessLog, .find: return [.auditor, .admin]
+        case .history, .status, .get, .read, .accessLog, .find: return [.auditor, .admin]
+        // A follower copies the log: the stream only.
+        case .subscribe: return [.auditor, .admin, .replica]
         case .verify, .stats, .rebuild, .metrics: return [.admin]
         }
     }

@@ -206,8 +206,8 @@ package enum OpAccess {
     /// The access record of an audited request: who, under which grant, op, entity, purpose
     /// and the parameters that say what was read (time comes from the chain's `recordedAt`).
     static func record(_ request: Request, caller: Caller) -> JSONValue {
-        // The grant the read was allowed under (an admin's, when the caller holds both).
-        let role: Role = caller.grant.roles.contains(.admin) ? .admin : .auditor
+        // The grant the read was allowed under (an admin's, when the caller holds several).
+        let role: Role = [Role.admin, .auditor, .replica].first(where: caller.grant.roles.contains) ?? .auditor
         var members: [(String, JSONValue)] = [("op", .string(request.op))]
         if let certificate = caller.certificate {
             // The edge: the certificate's granted name and its fingerprint, instead of ids.

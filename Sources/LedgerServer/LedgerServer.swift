@@ -38,7 +38,7 @@ public final class LedgerServer: Sendable {
         let connections = self.connections
         self.operations = Operations(
             ledger: ledger, connectionCount: { connections.count }, today: today, logger: logger, metricsText: configuration.metricsText,
-            checkpointFile: configuration.checkpointFile)
+            checkpointFile: configuration.checkpointFile, leaderURL: configuration.leaderURL, replicationStatus: configuration.replicationStatus)
         let hub = self.hub
         ledger.onCommit { head in hub.committed(headSeq: head.seq) }
     }

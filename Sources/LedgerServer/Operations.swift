@@ -29,6 +29,10 @@ package struct Operations: Sendable {
     let metricsText: (@Sendable () -> String)?
     /// The checkpoint file, for `verify` with `checkpoints`.
     let checkpointFile: String?
+    /// The leader this daemon follows, or `nil` (a leader).
+    let leaderURL: String?
+    /// The follower's state, for `ping`.
+    let replicationStatus: (@Sendable () -> JSONValue)?
     /// Where recorded reads are computed once their records are durable.
     let computations = ReadComputations()
 
@@ -167,6 +171,9 @@ package struct Operations: Sendable {
     /// Starts an append; `completion` gets the answer line once the commit is durable.
     func append(_ request: Request, startedAt started: ContinuousClock.Instant = .now, completion: @escaping @Sendable (Answer) -> Void) {
         let refuse: @Sendable (LedgerError) -> Void = { completion(finish(request, startedAt: started, .failure($0))) }
+        if let leaderURL {
+            return refuse(LedgerError(.unavailable, "this daemon is a follower of \(leaderURL): send appends to the leader"))
+        }
         guard let eventsValue = request["events"] else {
             return refuse(LedgerError(.missingField, "events is required", field: "events"))
         }
@@ -213,10 +220,12 @@ package struct Operations: Sendable {
 
     func ping() throws -> [UInt8] {
         let head = try ledger.head()
-        return CanonicalJSON.encode([
-            "version": .string(Self.version), "protocol": 1, "head": .int(Int64(head.seq)), "headHash": .string(head.hashHex),
-            "rulesDigest": .string(ledger.rules.digest),
-        ])
+        var members: [(String, JSONValue)] = [
+            ("version", .string(Self.version)), ("protocol", 1), ("head", .int(Int64(head.seq))), ("headHash", .string(head.hashHex)),
+            ("rulesDigest", .string(ledger.rules.digest)), ("role", leaderURL == nil ? "leader" : "follower"),
+        ]
+        if let replicationStatus { members.append(("replication", replicationStatus())) }
+        return CanonicalJSON.encode(.object(members))
     }
 
     func get(_ request: Request) throws -> [UInt8] {

@@ -6,6 +6,7 @@ import CreditProjection
 import Foundation
 import LedgerEdge
 import LedgerProtocol
+import LedgerReplication
 import LedgerServer
 import LedgerStore
 import Logging
@@ -152,6 +153,9 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
         // The only wall-clock reads: recordedAt (in the writer) and this default "today".
         var serverConfiguration = settings.server
         serverConfiguration.metricsText = { registry.emitToString() }
+        // A follower copies its leader's log; it takes no appends of its own.
+        let follower = settings.follow.map { Follower(configuration: $0, ledger: ledger, logger: logger) }
+        if let follower { serverConfiguration.replicationStatus = { follower.statusJSON } }
         let server = LedgerServer(configuration: serverConfiguration, ledger: ledger, logger: logger) {
             let chinaDay = Int((Date().timeIntervalSince1970 + 8 * 3600) / 86_400)
             return CivilDate(dayNumber: chinaDay)
@@ -168,11 +172,12 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
             // Listed after the socket: stopped first at the graceful shutdown, before the ledger drains.
             edgeServices.append(.init(service: HTTPSEdge(configuration: edge, server: server, logger: logger)))
         }
+        let followerServices: [ServiceGroupConfiguration.ServiceConfiguration] = follower.map { [.init(service: $0)] } ?? []
         let group = ServiceGroup(
             configuration: .init(
                 services: [
                     .init(service: service)
-                ] + edgeServices + [
+                ] + edgeServices + followerServices + [
 
                     // Ends at the graceful shutdown; the drain goes on (its final checkpoint is written below).
                     .init(service: checkpoints, successTerminationBehavior: .ignore),

@@ -3,6 +3,7 @@ import Foundation
 import LedgerEdge
 import LedgerJSON
 import LedgerProtocol
+import LedgerReplication
 import LedgerServer
 import LedgerStore
 import Logging
@@ -36,6 +37,8 @@ struct DaemonConfiguration {
     var metricsHTTP: (host: String, port: Int)?
     /// The HTTPS edge (config `https`); off by default.
     var https: EdgeConfiguration?
+    /// The leader this daemon follows (config `follow`); `nil`: it is a leader.
+    var follow: FollowConfiguration?
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String
@@ -85,6 +88,7 @@ struct DaemonConfiguration {
             case "maximumQueuedAppends": maximumQueuedAppends = try integer()
             case "access": access = try Self.accessPolicy(member, path: path)
             case "https": https = member.isNull ? nil : try Self.edge(member, path: path)
+            case "follow": follow = member.isNull ? nil : try Self.follow(member, path: path)
             case "metricsHTTP":
                 let text = try string()
                 guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port),
@@ -180,7 +184,7 @@ struct DaemonConfiguration {
             }
         }
         for (key, member) in value["grants"]?.objectValue ?? [] {
-            guard let role = Role(rawValue: key) else { throw Invalid(description: "config \(path): https.grants.\(key): grants are admin, auditor and writer") }
+            guard let role = Role(rawValue: key) else { throw Invalid(description: "config \(path): https.grants.\(key): grants are admin, auditor, writer and replica") }
             let entries = role == .writer ? (member.arrayValue ?? [member]) : [member]
             for (index, entry) in entries.enumerated() {
                 let at = "https.grants.\(key)" + (member.arrayValue != nil ? "[\(index)]" : "")
@@ -194,6 +198,30 @@ struct DaemonConfiguration {
             }
         }
         return edge
+    }
+
+    /// `{"leader": "https://host:port", "ca": PEM, "certificate": PEM, "key": PEM, "purpose": "…"}`:
+    /// the leader's edge and this follower's client certificate (granted `replica` there).
+    static func follow(_ value: JSONValue, path: String) throws -> FollowConfiguration {
+        func text(_ name: String) throws -> String {
+            guard let text = value[name]?.stringValue, !text.isEmpty else { throw Invalid(description: "config \(path): follow.\(name) is required") }
+            return text
+        }
+        let leader = try text("leader")
+        guard leader.hasPrefix("https://"), !leader.hasSuffix("/") else {
+            throw Invalid(description: "config \(path): follow.leader must be the leader's edge as https://host:port")
+        }
+        var follow = FollowConfiguration(leaderURL: leader, caFile: try text("ca"), certificateFile: try text("certificate"), keyFile: try text("key"))
+        for (key, member) in value.objectValue ?? [] {
+            switch key {
+            case "leader", "ca", "certificate", "key": continue
+            case "purpose":
+                guard let purpose = member.stringValue, !purpose.isEmpty else { throw Invalid(description: "config \(path): follow.purpose must be a non-empty string") }
+                follow.purpose = purpose
+            default: throw Invalid(description: "config \(path): follow: unknown key '\(key)'")
+            }
+        }
+        return follow
     }
 
     /// The checkpoint file in use: configured, or `checkpoints/NAME.heads.jsonl` beside the data
@@ -217,6 +245,7 @@ struct DaemonConfiguration {
         configuration.stalledReaderSeconds = Int64(stalledReaderSeconds)
         configuration.maximumLineBytes = maximumLineBytes
         configuration.maximumPipelinedRequests = maximumPipelinedRequests
+        configuration.leaderURL = follow?.leaderURL
         return configuration
     }
 }

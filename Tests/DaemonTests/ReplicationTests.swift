@@ -1,0 +1,181 @@
+import Foundation
+import LedgerJSON
+import LedgerProtocol
+import Testing
+
+/// `Tools/try-replica` run for a test: a leader and a follower, each with its HTTPS edge.
+final class TryReplica: @unchecked Sendable {
+    let leaderSocket: String
+    let followerSocket: String
+    let leaderURL: String
+    private let process: Process
+    private let outputPath: String
+
+    init() throws {
+        outputPath = NSTemporaryDirectory() + "cl-replica-" + UUID().uuidString
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Daemon.repository.appendingPathComponent("Tools/try-replica").path)
+        process.arguments = ["--binaries", Daemon.buildDirectory.path]
+        process.standardOutput = FileHandle(forWritingAtPath: outputPath)!
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try ChildProcess.run(process)
+        let deadline = Date().addingTimeInterval(60)
+        var line: JSONValue?
+        while Date() < deadline, line == nil {
+            let text = String(decoding: FileManager.default.contents(atPath: outputPath) ?? Data(), as: UTF8.self)
+            if let first = text.split(separator: "\n").first { line = try JSONParser.parse(Array(first.utf8)) }
+            if line == nil {
+                guard process.isRunning else { throw LineClient.Failure(description: "try-replica exited: \(text)") }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        guard let line, let leader = line["leader"]?["socket"]?.stringValue, let follower = line["follower"]?["socket"]?.stringValue,
+            let url = line["leader"]?["url"]?.stringValue
+        else { throw LineClient.Failure(description: "try-replica printed no usable line") }
+        leaderSocket = leader
+        followerSocket = follower
+        leaderURL = url
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            ChildProcess.wait(process)
+        }
+        try? FileManager.default.removeItem(atPath: outputPath)
+    }
+
+    func stop() -> Int32 {
+        process.terminate()
+        return ChildProcess.wait(process)
+    }
+
+    static func client(_ socket: String) throws -> LineClient {
+        let client = try LineClient(socketPath: socket)
+        client.setReceiveTimeout(seconds: 120)
+        return client
+    }
+
+    /// Waits until the follower's head reaches `seq` (bounded); its last `ping`.
+    func followerReaches(_ seq: Int64, within seconds: Double = 60) throws -> JSONValue {
+        let follower = try Self.client(followerSocket)
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            let ping = try #require(result(try follower.call(["op": "ping"])))
+            if (ping["head"]?.intValue ?? 0) >= seq || Date() > deadline { return ping }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    /// Every record of a log, as `read` answers them (the stored bytes and hashes).
+    static func records(_ socket: String) throws -> [JSONValue] {
+        let client = try client(socket)
+        var all: [JSONValue] = []
+        var from: Int64 = 1
+        while true {
+            let page = try #require(result(try client.call(["op": "read", "purpose": "replication test", "from": .int(from), "limit": 1000])))
+            let records = page["events"]?.arrayValue ?? []
+            all += records
+            guard let last = records.last?["seq"]?.intValue else { return all }
+            from = last + 1
+        }
+    }
+}
+
+/// Followers (issue 15): the log copied record by record over the leader's edge.
+@Suite(.serialized) struct ReplicationTests {
+    static let writers = 8
+    static let batchesPerWriter = 10
+
+    @Test func aFollowerKeepsAByteIdenticalLogAndRefusesAppends() throws {
+        let pair = try TryReplica()
+        let leader = try TryReplica.client(pair.leaderSocket)
+        // Some history before the follower catches up, then a burst from concurrent writers.
+        #expect(result(try leader.call(appendRequest((0..<50).map { licenceEvent("before-\($0)") }))) != nil)
+        DispatchQueue.concurrentPerform(iterations: Self.writers) { writer in
+            guard let client = try? TryReplica.client(pair.leaderSocket) else { return }
+            for batch in 0..<Self.batchesPerWriter {
+                let events = (0..<5).map { licenceEvent("w\(writer)-\(batch)-\($0)", entity: $0 % 2 == 0 ? orgA : orgB) }
+                _ = try? client.call(appendRequest(events))
+            }
+        }
+        let leaderPing = try #require(result(try leader.call(["op": "ping"])))
+        let head = try #require(leaderPing["head"]?.intValue)
+        #expect(head == 50 + Int64(Self.writers * Self.batchesPerWriter * 5))
+        let followerPing = try pair.followerReaches(head)
+        #expect(followerPing["head"] == leaderPing["head"] && followerPing["headHash"] == leaderPing["headHash"])
+        #expect(followerPing["role"] == "follower" && followerPing["replication"]?["state"] == "following")
+        #expect(followerPing["replication"]?["leader"] == .string(pair.leaderURL))
+        #expect(leaderPing["role"] == "leader")
+
+        // Byte for byte: every record, its recordedAt and hash; verify agrees on both.
+        #expect(try TryReplica.records(pair.followerSocket) == TryReplica.records(pair.leaderSocket))
+        let follower = try TryReplica.client(pair.followerSocket)
+        let verified = try #require(result(try follower.call(["op": "verify"])))
+        #expect(verified["ok"] == true && verified["headHash"] == leaderPing["headHash"])
+        // It answers reads from its own projections, and refuses appends, naming the leader.
+        let status = try #require(result(try follower.call(["op": "status", "entity": .string(orgA), "purpose": "replication test"])))
+        #expect((status["records"]?.arrayValue?.count ?? 0) > 0)
+        let refused = try follower.call(appendRequest([licenceEvent("on-follower")]))
+        #expect(errorCode(refused) == "unavailable" && refused["error"]?["message"]?.stringValue?.contains(pair.leaderURL) == true, "\(refused)")
+
+        // The leader recorded the replica's stream once, under its certificate's name.
+        let access = try #require(result(try leader.call(["op": "access-log", "purpose": "replication test"]))?["records"]?.arrayValue)
+        let streams = access.filter { $0["op"] == "subscribe" }
+        #expect(streams.count == 1 && streams.first?["certificate"] == "cn:follower-1" && streams.first?["role"] == "replica", "\(streams)")
+        #expect(pair.stop() == 0)
+    }
+
+    /// A leader whose third record was changed on the way: the follower stores the two before
+    /// it, refuses it, stops following and says why; what it holds stays as it was.
+    @Test func aRecordThatDoesNotChainStopsTheFollowerAndNothingIsOverwritten() throws {
+        let source = Daemon()
+        try source.start()
+        #expect(result(try source.client().call(appendRequest((0..<5).map { licenceEvent("t-\($0)") }))) != nil)
+        let records = try TryReplica.records(source.socketPath)
+        #expect(source.terminate() == 0 && records.count == 5)
+
+        let scratch = NSTemporaryDirectory() + "cl-fake-leader-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let recordsFile = scratch + "/records.jsonl"
+        FileManager.default.createFile(atPath: recordsFile, contents: Data(records.map { CanonicalJSON.string($0) + "\n" }.joined().utf8))
+        let fake = Process()
+        fake.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        fake.arguments = [Daemon.repository.appendingPathComponent("Tests/Fixtures/fake-leader.py").path, recordsFile, "--tamper", "3", "--dir", scratch]
+        let output = scratch + "/out.json"
+        FileManager.default.createFile(atPath: output, contents: nil)
+        fake.standardOutput = FileHandle(forWritingAtPath: output)!
+        try ChildProcess.run(fake)
+        defer {
+            fake.terminate()
+            ChildProcess.wait(fake)
+        }
+        var line: JSONValue?
+        let started = Date()
+        while line == nil, Date().timeIntervalSince(started) < 30 {
+            let text = String(decoding: FileManager.default.contents(atPath: output) ?? Data(), as: UTF8.self)
+            if let first = text.split(separator: "\n").first { line = try JSONParser.parse(Array(first.utf8)) }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let leader = try #require(line)
+
+        let follower = Daemon()
+        try follower.start(config: ["follow": ["leader": leader["url"]!, "ca": leader["ca"]!, "certificate": leader["cert"]!, "key": leader["key"]!]])
+        let client = try follower.client()
+        var ping = try #require(result(try client.call(["op": "ping"])))
+        let deadline = Date().addingTimeInterval(60)
+        while ping["replication"]?["state"] != "stopped", Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+            ping = try #require(result(try client.call(["op": "ping"])))
+        }
+        #expect(ping["replication"]?["state"] == "stopped", "\(ping)")
+        #expect(ping["replication"]?["reason"]?.stringValue?.contains("seq 3") == true, "\(ping)")
+        #expect(ping["head"] == 2 && ping["headHash"] == records[1]["hash"], "the records before it are kept, nothing after")
+        #expect(follower.log().contains("replication.stopped"))
+        #expect(result(try client.call(["op": "verify"]))?["ok"] == true)
+        #expect(try TryReplica.records(follower.socketPath) == Array(records.prefix(2)))
+        #expect(follower.terminate() == 0)
+    }
+}
