@@ -44,8 +44,10 @@ extension Ledger {
         /// at each persist: this keeps it from slowing its own appends).
         public var maximumPersistShare = 0.05
         /// Derived events in memory at which a persisting transaction is queued regardless of
-        /// its share (what the start folds again after a crash at most, besides one persist).
-        public var maximumUnstoredEvents = 100_000
+        /// its share: bounds the unstored folds' memory (each touched entity's fold stays in
+        /// memory until stored: 100,000 held 480 MB in `Tools/bench/full`) and what the start
+        /// folds again after a crash.
+        public var maximumUnstoredEvents = 20_000
         /// How often the ledger looks whether a persisting transaction is due.
         public var checkIntervalMilliseconds = 50
         /// False: persisted only when asked (``persistDerived()``, shutdown) — for tests that

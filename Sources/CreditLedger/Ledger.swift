@@ -31,7 +31,7 @@ public final class Ledger: Sendable {
     let now: @Sendable () -> Int64
     let rejections = RejectionTally()
     /// Finished states of recent questions as known now (``stateFromCurrentFold(of:at:knownAt:bodies:)``).
-    let stateCache = RecentCache<CachedState>(budgetBytes: 32 << 20)
+    let stateCache = RecentCache<CachedState>(budgetBytes: 16 << 20)
     /// `check`'s facts of recent entities (``checkFacts(of:at:)``).
     let checkCache = RecentCache<CheckCacheEntry>(budgetBytes: 32 << 20)
     /// The projections derived in memory ahead of the stored ones (``Derivation``).
