@@ -255,7 +255,7 @@ extension Ledger {
         } else {
             fold = EntityFold(entity: entity)
         }
-        for seq in try log.seqs(stream: entity.code, after: fold.lastSeq) where seq <= lastSeq {
+        for seq in try log.seqs(stream: entity.code, after: fold.lastSeq, upTo: lastSeq) {
             fold.apply(try storedEvent(seq: seq, in: log))
         }
         return fold

@@ -257,30 +257,17 @@ public final class LogTransaction {
         }
     }
 
-    /// The seqs of a stream's records, ascending, up to `maximumSeq`.
-    public func seqs(stream: String, upTo maximumSeq: UInt64 = .max) throws -> [UInt64] {
+    /// The seqs of a stream's records after `minimumSeq` and up to `maximumSeq`, ascending: a
+    /// seek to the first, then those keys only.
+    public func seqs(stream: String, after minimumSeq: UInt64 = 0, upTo maximumSeq: UInt64 = .max) throws -> [UInt64] {
+        precondition(minimumSeq < .max, "no seq follows the largest")
         let maximumSeq = min(maximumSeq, visibleSeq)
         let prefix = LogDatabases.Key.stream(stream)
         var output: [UInt64] = []
-        try transaction.scan(databases.index, from: prefix) { key, _ in
+        try transaction.scan(databases.index, from: minimumSeq == 0 ? prefix : prefix + BigEndian.bytes(minimumSeq + 1)) { key, _ in
             guard key.count == prefix.count + 8, key.starts(with: prefix) else { return false }
             let seq = BigEndian.uint64(key[prefix.count...])
             guard seq <= maximumSeq else { return false }
-            output.append(seq)
-            return true
-        }
-        return output
-    }
-
-    /// The seqs of a stream's records after `minimumSeq`, ascending (a seek, then those keys only).
-    public func seqs(stream: String, after minimumSeq: UInt64) throws -> [UInt64] {
-        guard minimumSeq > 0 else { return try seqs(stream: stream) }
-        let prefix = LogDatabases.Key.stream(stream)
-        var output: [UInt64] = []
-        try transaction.scan(databases.index, from: prefix + BigEndian.bytes(minimumSeq + 1)) { key, _ in
-            guard key.count == prefix.count + 8, key.starts(with: prefix) else { return false }
-            let seq = BigEndian.uint64(key[prefix.count...])
-            guard seq <= visibleSeq else { return false }
             output.append(seq)
             return true
         }

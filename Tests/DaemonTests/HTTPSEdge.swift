@@ -10,31 +10,13 @@ final class TryHTTPS: @unchecked Sendable {
     let socketPath: String
     /// Certificate and key files by role: writer, auditor, admin, public.
     let certificates: [String: (cert: String, key: String, name: String)]
-    private let process: Process
-    private let outputPath: String
+    private let tool: AnnouncingProcess
 
     /// Starts the tool with the built daemon and waits for its JSON line.
     init() throws {
-        outputPath = NSTemporaryDirectory() + "cl-https-" + UUID().uuidString
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
-        let output = FileHandle(forWritingAtPath: outputPath)!
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Daemon.repository.appendingPathComponent("Tools/try-https").path)
-        process.arguments = ["--binaries", Daemon.buildDirectory.path]
-        process.standardOutput = output
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try ChildProcess.run(process)
-        let deadline = Date().addingTimeInterval(60)
-        var line: JSONValue?
-        while Date() < deadline, line == nil {
-            let text = String(decoding: FileManager.default.contents(atPath: outputPath) ?? Data(), as: UTF8.self)
-            if let first = text.split(separator: "\n").first { line = try JSONParser.parse(Array(first.utf8)) }
-            if line == nil {
-                guard process.isRunning else { throw LineClient.Failure(description: "try-https exited: \(text)") }
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-        }
-        guard let line, let url = line["url"]?.stringValue, let ca = line["ca"]?.stringValue, let socket = line["socket"]?.stringValue,
+        tool = try AnnouncingProcess(Daemon.repository.appendingPathComponent("Tools/try-https").path, ["--binaries", Daemon.buildDirectory.path])
+        let line = tool.line
+        guard let url = line["url"]?.stringValue, let ca = line["ca"]?.stringValue, let socket = line["socket"]?.stringValue,
             let certs = line["certs"]?.objectValue
         else { throw LineClient.Failure(description: "try-https printed no usable line") }
         self.url = url
@@ -47,19 +29,8 @@ final class TryHTTPS: @unchecked Sendable {
         self.certificates = certificates
     }
 
-    deinit {
-        if process.isRunning {
-            process.terminate()
-            ChildProcess.wait(process)
-        }
-        try? FileManager.default.removeItem(atPath: outputPath)
-    }
-
     /// SIGTERM to the tool (which stops the daemon); its exit status.
-    func stop() -> Int32 {
-        process.terminate()
-        return ChildProcess.wait(process)
-    }
+    func stop() -> Int32 { tool.stop() }
 
     /// One curl run: `POST /v1/{op}` with `body` as `role` (nil: no client certificate);
     /// the HTTP status (0 when no HTTP answer came) and the body.

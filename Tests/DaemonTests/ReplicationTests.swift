@@ -8,29 +8,12 @@ final class TryReplica: @unchecked Sendable {
     let leaderSocket: String
     let followerSocket: String
     let leaderURL: String
-    private let process: Process
-    private let outputPath: String
+    private let tool: AnnouncingProcess
 
     init() throws {
-        outputPath = NSTemporaryDirectory() + "cl-replica-" + UUID().uuidString
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Daemon.repository.appendingPathComponent("Tools/try-replica").path)
-        process.arguments = ["--binaries", Daemon.buildDirectory.path]
-        process.standardOutput = FileHandle(forWritingAtPath: outputPath)!
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try ChildProcess.run(process)
-        let deadline = Date().addingTimeInterval(60)
-        var line: JSONValue?
-        while Date() < deadline, line == nil {
-            let text = String(decoding: FileManager.default.contents(atPath: outputPath) ?? Data(), as: UTF8.self)
-            if let first = text.split(separator: "\n").first { line = try JSONParser.parse(Array(first.utf8)) }
-            if line == nil {
-                guard process.isRunning else { throw LineClient.Failure(description: "try-replica exited: \(text)") }
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-        }
-        guard let line, let leader = line["leader"]?["socket"]?.stringValue, let follower = line["follower"]?["socket"]?.stringValue,
+        tool = try AnnouncingProcess(Daemon.repository.appendingPathComponent("Tools/try-replica").path, ["--binaries", Daemon.buildDirectory.path])
+        let line = tool.line
+        guard let leader = line["leader"]?["socket"]?.stringValue, let follower = line["follower"]?["socket"]?.stringValue,
             let url = line["leader"]?["url"]?.stringValue
         else { throw LineClient.Failure(description: "try-replica printed no usable line") }
         leaderSocket = leader
@@ -38,18 +21,7 @@ final class TryReplica: @unchecked Sendable {
         leaderURL = url
     }
 
-    deinit {
-        if process.isRunning {
-            process.terminate()
-            ChildProcess.wait(process)
-        }
-        try? FileManager.default.removeItem(atPath: outputPath)
-    }
-
-    func stop() -> Int32 {
-        process.terminate()
-        return ChildProcess.wait(process)
-    }
+    func stop() -> Int32 { tool.stop() }
 
     static func client(_ socket: String) throws -> LineClient {
         let client = try LineClient(socketPath: socket)
@@ -141,25 +113,9 @@ final class TryReplica: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let recordsFile = scratch + "/records.jsonl"
         FileManager.default.createFile(atPath: recordsFile, contents: Data(records.map { CanonicalJSON.string($0) + "\n" }.joined().utf8))
-        let fake = Process()
-        fake.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        fake.arguments = [Daemon.repository.appendingPathComponent("Tests/Fixtures/fake-leader.py").path, recordsFile, "--tamper", "3", "--dir", scratch]
-        let output = scratch + "/out.json"
-        FileManager.default.createFile(atPath: output, contents: nil)
-        fake.standardOutput = FileHandle(forWritingAtPath: output)!
-        try ChildProcess.run(fake)
-        defer {
-            fake.terminate()
-            ChildProcess.wait(fake)
-        }
-        var line: JSONValue?
-        let started = Date()
-        while line == nil, Date().timeIntervalSince(started) < 30 {
-            let text = String(decoding: FileManager.default.contents(atPath: output) ?? Data(), as: UTF8.self)
-            if let first = text.split(separator: "\n").first { line = try JSONParser.parse(Array(first.utf8)) }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        let leader = try #require(line)
+        let fake = try AnnouncingProcess(
+            "/usr/bin/python3", [Daemon.repository.appendingPathComponent("Tests/Fixtures/fake-leader.py").path, recordsFile, "--tamper", "3", "--dir", scratch])
+        let leader = fake.line
 
         let follower = Daemon()
         try follower.start(config: ["follow": ["leader": leader["url"]!, "ca": leader["ca"]!, "certificate": leader["cert"]!, "key": leader["key"]!]])
@@ -177,5 +133,7 @@ final class TryReplica: @unchecked Sendable {
         #expect(result(try client.call(["op": "verify"]))?["ok"] == true)
         #expect(try TryReplica.records(follower.socketPath) == Array(records.prefix(2)))
         #expect(follower.terminate() == 0)
+        // Alive until here (a fake leader stopped early would only look like a lost connection).
+        _ = fake.stop()
     }
 }
