@@ -71,10 +71,12 @@ final class Derivation: @unchecked Sendable {
     /// How long the last persisting transaction held the writer, and when it ended (uptime ns).
     private var lastPersist: (nanoseconds: UInt64, endedAt: UInt64) = (0, 0)
 
-    /// Events derived and not yet stored, how long the oldest has waited, and how long the
+    /// Events derived and not yet stored, the entities they changed, how long the oldest has waited, and how long the
     /// last persisting transaction took and since when it is over (all ns).
-    func unstoredLoad(now: UInt64) -> (events: Int, waitedNanoseconds: UInt64, lastPersistNanoseconds: UInt64, sinceLastPersistNanoseconds: UInt64) {
-        lock.withLock { (unstored.events, unstoredSince.map { now - $0 } ?? 0, lastPersist.nanoseconds, now - min(now, lastPersist.endedAt)) }
+    func unstoredLoad(now: UInt64) -> (events: Int, entities: Int, waitedNanoseconds: UInt64, lastPersistNanoseconds: UInt64, sinceLastPersistNanoseconds: UInt64) {
+        lock.withLock {
+            (unstored.events, unstored.folds.count, unstoredSince.map { now - $0 } ?? 0, lastPersist.nanoseconds, now - min(now, lastPersist.endedAt))
+        }
     }
 
     /// Notes how long a persisting transaction that began at `started` (uptime ns) held the

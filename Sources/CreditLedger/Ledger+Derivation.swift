@@ -18,11 +18,14 @@ extension Ledger {
         /// took d, the next waits d × (1 / share − 1) (a hot entity's long fold is encoded whole
         /// at each persist: this keeps it from slowing its own appends).
         public var maximumPersistShare = 0.05
+        /// Entities with unstored changes at which a persisting transaction is queued regardless
+        /// of its share: bounds the unstored folds' memory (each one stays in memory until
+        /// stored; up to 100,000 held 480 MB after `Tools/bench/full`'s load).
+        public var maximumUnstoredEntities = 20_000
         /// Derived events in memory at which a persisting transaction is queued regardless of
-        /// its share: bounds the unstored folds' memory (each touched entity's fold stays in
-        /// memory until stored: 100,000 held 480 MB in `Tools/bench/full`) and what the start
-        /// folds again after a crash.
-        public var maximumUnstoredEvents = 20_000
+        /// its share: bounds what the start folds again after a crash (a hot entity's events
+        /// cost one fold's memory, so this bound is looser).
+        public var maximumUnstoredEvents = 200_000
         /// How often the ledger looks whether a persisting transaction is due.
         public var checkIntervalMilliseconds = 50
         /// False: persisted only when asked (``persistDerived()``, shutdown) — for tests that
@@ -199,6 +202,7 @@ extension Ledger {
         let wanted =
             load.events >= limits.eventsPerPersist || (load.events > 0 && load.waitedNanoseconds >= UInt64(limits.persistDelayMilliseconds) * 1_000_000)
         let rested = Double(load.sinceLastPersistNanoseconds) >= Double(load.lastPersistNanoseconds) * (1 / limits.maximumPersistShare - 1)
-        if (wanted && rested) || load.events >= limits.maximumUnstoredEvents || !derivation.isLive { requestPersist() }
+        let forced = load.entities >= limits.maximumUnstoredEntities || load.events >= limits.maximumUnstoredEvents
+        if (wanted && rested) || forced || !derivation.isLive { requestPersist() }
     }
 }
