@@ -100,6 +100,11 @@ final class Derivation: @unchecked Sendable {
     /// derivation not live: its folds are lost with it, and are folded again from the log.
     private func settleLocked(_ log: LogTransaction) {
         guard pendingSerial != log.serial, pending != nil else { return }
+        stopLocked()
+    }
+
+    /// Not live: nothing pending, nothing unstored (the stored projections are folded from the log).
+    private func stopLocked() {
         pending = nil
         derivedSeq = nil
         unstored = DerivedChanges()
@@ -213,12 +218,7 @@ final class Derivation: @unchecked Sendable {
     /// by `log`, or about to be folded again); takes effect when `log` commits.
     func stopOnCommit(_ log: LogTransaction) {
         log.afterCommit { [self] in
-            lock.withLock {
-                derivedSeq = nil
-                unstored = DerivedChanges()
-                unstoredSince = nil
-                pending = nil
-            }
+            lock.withLock { stopLocked() }
             stored.removeAll()
         }
     }
