@@ -51,7 +51,7 @@ RESPONSE_TEXT = {
     "400": "The body is not a JSON object, or a parameter or an event is missing or wrong (`field` names it); `invalid_field` with field `op` when the body's `op` is not the path's. 请求有误。",
     "403": "The caller's certificate holds none of the grants the op needs, or a writer files for an authority its grant does not list. 无权限。",
     "404": "`get` of an unknown seq or eventId (`not_found`); a path that names no op (`unknown_op`). 未找到。",
-    "409": "The append conflicts with the ledger: an eventId stored with other content, an `expectedVersion` that does not match, or an event impossible in the entity's state. 冲突。",
+    "409": "The append conflicts with the ledger: an eventId stored with other content, an `expectedVersion` that does not match, or an event impossible in the entity's state; `promote` on a leader; a `subscribe` whose `prevHash` is not this log's. 冲突。",
     "413": "The body is over 1 MiB, an append holds more than 1000 events, or the answer would be over 16 MiB (ask a smaller page). 请求或应答过大。",
     "429": "The caller's own bounds are spent (its connections, its budget of unsent answers): retry after `Retry-After` seconds. 请求过多。",
     "500": "A bug (logged); never expected. 内部错误。",
@@ -88,6 +88,8 @@ OPERATIONS = {
     "metrics": ("getMetrics", "Prometheus metrics", "Prometheus 指标"),
     "report": ("creditReport", "The public credit report over a period", "公共信用报告"),
     "find": ("findEntities", "Entities whose current name contains a text", "按名称查找主体"),
+    "replicated": ("reportReplicated", "A follower reports the seq it holds durably", "从库报告已持久化的序号"),
+    "promote": ("promoteFollower", "Make this follower the leader under a new epoch", "从库提升为主库"),
 }
 TAGS = [
     ("public", "Ops anyone with a client certificate may use (公开查询). Personal data is masked."),
@@ -278,7 +280,8 @@ def build():
         answer = {
             "type": "object",
             "description": f"The answer to {op}: the line protocol's success envelope.",
-            "properties": {"id": {"description": "the request's id, echoed back (null when it had none)"}, "ok": {"const": True}, "result": result_ref},
+            "properties": {"id": {"description": "the request's id, echoed back (null when it had none)"}, "ok": {"const": True}, "result": result_ref,
+                           "served": components.convert(response["oneOf"][0]["properties"]["served"], BASE + "response.json")},
             "required": ["id", "ok", "result"],
             "additionalProperties": False,
         }
@@ -312,7 +315,7 @@ def build():
             statuses.append("403")
         if op == "get":
             statuses.append("404")
-        if op == "append":
+        if op in ("append", "promote", "subscribe"):
             statuses.append("409")
         operation_responses = {"200": ok}
         for status in sorted(statuses):

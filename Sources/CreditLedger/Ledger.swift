@@ -39,6 +39,8 @@ public final class Ledger: Sendable {
     let derivationLimits: DerivationLimits
     /// Held while a persisting transaction is queued (``requestPersist()``).
     let persistQueued = ClaimFlag()
+    /// The stored leadership epoch and fence (``Leadership``).
+    let leadershipBox: LeadershipBox
     /// Looks every ``DerivationLimits/checkIntervalMilliseconds`` whether a persist is due.
     /// (Set once in `init`; a timer source is safe to cancel from any thread.)
     nonisolated(unsafe) private let persistTimer: DispatchSourceTimer?
@@ -53,6 +55,7 @@ public final class Ledger: Sendable {
         logger: Logger, clock: (@Sendable () -> Int64)? = nil
     ) throws {
         store = try LogStore(directory: directory, mapSizeBytes: mapSizeBytes, readOnly: readOnly)
+        leadershipBox = LeadershipBox(try Self.storedLeadership(store))
         envelope = EventEnvelope(schemas: schemas)
         self.rules = rules
         self.logger = logger

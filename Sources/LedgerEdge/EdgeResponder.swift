@@ -59,11 +59,23 @@ struct EdgeResponder: Sendable {
         }
         ServerMetrics.request(operation)
         if let refusal = OpAccess.refusal(parsed, caller: caller) { return reply(failureAnswer(id: parsed.id, error: refusal)) }
+        let operations = self.operations
+        if operations.newerEpoch(parsed, caller: caller) != nil {
+            try await NIOThreadPool.singleton.runIfActive { operations.meetEpoch(parsed, caller: caller) }
+        }
+        if operation.acceptsMinSeq, let minSeq = parsed["minSeq"], !minSeq.isNull {
+            if !operation.hasSmallAnswer {
+                guard await waitForRoom() else { return tooBusy(parsed) }
+            }
+            let answer = await withCheckedContinuation { continuation in
+                operations.answerWhenReached(parsed, caller: caller) { continuation.resume(returning: $0) }
+            }
+            return reply(answer)
+        }
         switch operation.answering {
         case .atOnce:
             guard operation.hasSmallAnswer || budget.used < budget.ceilingBytes else { return tooBusy(parsed) }
-            let operations = self.operations
-            let answer = try await NIOThreadPool.singleton.runIfActive { operations.answer(parsed) }
+            let answer = try await NIOThreadPool.singleton.runIfActive { operations.answer(parsed, caller: caller) }
             return reply(answer)
         case .afterCommit:
             if operation != .append {

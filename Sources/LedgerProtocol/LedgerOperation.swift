@@ -5,7 +5,8 @@ public enum Role: String, Sendable, CaseIterable {
     case writer
     case auditor
     case admin
-    /// A follower's certificate: it may `subscribe` to the log (recorded once per stream).
+    /// A follower's certificate: it may `subscribe` to the log (recorded once per stream) and
+    /// report what it holds (`replicated`).
     case replica
 }
 
@@ -30,6 +31,10 @@ public enum LedgerOperation: String, Sendable, CaseIterable {
     case metrics
     case report
     case find
+    /// A follower reports the seq it holds durably (synchronous replication, issue 15).
+    case replicated
+    /// Makes a follower the leader (issue 15).
+    case promote
 
     /// How an answer is produced.
     public enum Answering: Sendable, Equatable {
@@ -58,7 +63,8 @@ public enum LedgerOperation: String, Sendable, CaseIterable {
         case .history, .status, .get, .read, .accessLog, .find: return [.auditor, .admin]
         // A follower copies the log: the stream only.
         case .subscribe: return [.auditor, .admin, .replica]
-        case .verify, .stats, .rebuild, .metrics: return [.admin]
+        case .verify, .stats, .rebuild, .metrics, .promote: return [.admin]
+        case .replicated: return [.replica]
         }
     }
 
@@ -67,34 +73,44 @@ public enum LedgerOperation: String, Sendable, CaseIterable {
     public var isAudited: Bool {
         switch self {
         case .history, .status, .get, .read, .subscribe, .accessLog, .find: return true
-        case .ping, .append, .verify, .stats, .display, .rebuild, .check, .metrics, .report: return false
+        case .ping, .append, .verify, .stats, .display, .rebuild, .check, .metrics, .report, .replicated, .promote: return false
         }
     }
 
     /// How the op is answered.
     public var answering: Answering {
         if self == .subscribe { return .stream }
-        return self == .append || isAudited ? .afterCommit : .atOnce
+        return self == .append || self == .promote || isAudited ? .afterCommit : .atOnce
+    }
+
+    /// True for the reads that may carry `minSeq` (wait until the log reaches it, issue 15).
+    public var acceptsMinSeq: Bool {
+        switch self {
+        case .append, .subscribe, .rebuild, .metrics, .replicated, .promote: return false
+        default: return true
+        }
     }
 
     /// True when the answer is small and quick: served even while the daemon's budget of
     /// unsent answers is spent.
     public var hasSmallAnswer: Bool {
         switch self {
-        case .ping, .check, .stats, .metrics: return true
+        case .ping, .check, .stats, .metrics, .replicated, .promote: return true
         default: return false
         }
     }
 
     /// The parameters its request may carry besides `op`, `id` (and `purpose`, for audited
-    /// ops); Schemas/protocol/request.json gives their types.
+    /// ops); Schemas/protocol/request.json gives their types. Any request may also carry
+    /// `epoch` (the highest leadership epoch its client has seen), and reads `minSeq`.
     public var parameters: [String] {
         switch self {
-        case .ping, .stats, .metrics: return []
+        case .ping, .stats, .metrics, .promote: return []
+        case .replicated: return ["seq"]
         case .append: return ["events", "expectedVersion"]
         case .get: return ["seq", "eventId"]
         case .read: return ["from", "limit"]
-        case .subscribe: return ["from"]
+        case .subscribe: return ["from", "prevHash"]
         case .history: return ["entity", "knownAt", "from", "limit"]
         case .verify: return ["from", "to", "log", "checkpoints"]
         case .status: return ["entity", "at", "knownAt"]

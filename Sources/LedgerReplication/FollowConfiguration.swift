@@ -12,8 +12,11 @@ public struct FollowConfiguration: Sendable {
     public var purpose = "replication (follower)"
     /// Seconds between attempts while the leader cannot be reached.
     public var retrySeconds: Int64 = 1
-    /// Records stored per commit at most (a batch is stored as soon as the stream pauses).
-    public var recordsPerCommit = 1000
+    /// Records stored per commit at most: the follower stores all that arrived while its
+    /// previous commit ran, in commits of up to this many.
+    public var recordsPerCommit = 2000
+    /// Records read ahead of the store at most (the stream waits while this many are held).
+    public var recordsHeld = 8000
 
     public init(leaderURL: String, caFile: String, certificateFile: String, keyFile: String) {
         self.leaderURL = leaderURL

@@ -170,7 +170,19 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// access log, `subscribe` included (nothing is disclosed before its record is durable).
     /// They queue like appends.
     private func writes(_ request: Request) -> Bool {
-        request.operation.answering != .atOnce
+        request.operation.answering != .atOnce || Self.waitsForSeq(request)
+    }
+
+    /// True for a read carrying `minSeq`: answered once the log reaches it (or refused), so
+    /// queued like an append.
+    static func waitsForSeq(_ request: Request) -> Bool {
+        request.operation.acceptsMinSeq && request["minSeq"].map { !$0.isNull } == true
+    }
+
+    /// True for requests that read (counted against ``maximumReadsInFlight``): not an
+    /// append's or a promotion's commit.
+    static func reads(_ request: Request) -> Bool {
+        request.operation != .append && request.operation != .promote
     }
 
     private func enqueue(_ request: Request, context: ChannelHandlerContext) {
@@ -179,9 +191,10 @@ final class ConnectionHandler: ChannelInboundHandler {
             enqueue(answer: failureAnswer(id: request.id, error: refusal).bytes, context: context)
             return
         }
+        operations.meetEpoch(request, caller: caller)
         if writes(request) {
             // A read's answer is computed at its commit: while answers are not leaving it waits.
-            if waitingCount == 0 && (request.operation == .append || mayStartRead(context: context)) {
+            if waitingCount == 0 && (!Self.reads(request) || mayStartRead(context: context)) {
                 startAppend(request, context: context)
             } else {
                 slots.append(.waiting(request))
@@ -197,7 +210,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Runs a request that has nothing unanswered before it.
     private func execute(_ request: Request, context: ChannelHandlerContext) {
-        write(operations.answer(request).bytes, context: context)
+        write(operations.answer(request, caller: caller).bytes, context: context)
     }
 
     /// True when a recorded read may start now (its record; its answer is computed in turn,
@@ -282,7 +295,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Sends an append (or a recorded read) to the writer; its answer fills slot `index` (a new slot when nil).
     private func startAppend(_ request: Request, at index: Int? = nil, context: ChannelHandlerContext) {
-        let isRead = request.operation != .append
+        let isRead = Self.reads(request)
         if isRead { readsInFlight += 1 }
         let slotIndex = index ?? slots.count
         if index == nil { slots.append(.appending) } else { slots[slotIndex] = .appending }
@@ -295,6 +308,12 @@ final class ConnectionHandler: ChannelInboundHandler {
                 eventLoop.execute {
                     loopBound.value.completed(slotNumber: number, with: refusal.map { .answered($0.bytes) } ?? .subscribing(request), isRead: true)
                 }
+            }
+            return
+        }
+        if Self.waitsForSeq(request) {
+            operations.answerWhenReached(request, caller: caller) { answer in
+                eventLoop.execute { loopBound.value.completed(slotNumber: number, with: .answered(answer.bytes), isRead: true) }
             }
             return
         }
@@ -393,7 +412,7 @@ final class ConnectionHandler: ChannelInboundHandler {
             case .appending, .answered, .subscribing:
                 index += 1
             case let .waiting(request) where writes(request):
-                if request.operation != .append && !mayStartRead(context: context) { break scan }
+                if Self.reads(request) && !mayStartRead(context: context) { break scan }
                 waitingCount -= 1
                 startAppend(request, at: index, context: context)
                 index += 1

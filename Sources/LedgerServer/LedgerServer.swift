@@ -38,9 +38,14 @@ public final class LedgerServer: Sendable {
         let connections = self.connections
         self.operations = Operations(
             ledger: ledger, connectionCount: { connections.count }, today: today, logger: logger, metricsText: configuration.metricsText,
-            checkpointFile: configuration.checkpointFile, leaderURL: configuration.leaderURL, replicationStatus: configuration.replicationStatus)
+            checkpointFile: configuration.checkpointFile, replication: configuration.replication)
         let hub = self.hub
-        ledger.onCommit { head in hub.committed(headSeq: head.seq) }
+        let replication = configuration.replication
+        ledger.onCommit { head in
+            replication.head.advance(to: head.seq)
+            hub.committed(headSeq: head.seq)
+        }
+        if let head = try? ledger.head() { replication.head.advance(to: head.seq) }
     }
 
     /// The ops, the subscription hub and the answer budget, shared with the HTTPS edge so

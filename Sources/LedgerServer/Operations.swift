@@ -29,10 +29,8 @@ package struct Operations: Sendable {
     let metricsText: (@Sendable () -> String)?
     /// The checkpoint file, for `verify` with `checkpoints`.
     let checkpointFile: String?
-    /// The leader this daemon follows, or `nil` (a leader).
-    let leaderURL: String?
-    /// The follower's state, for `ping`.
-    let replicationStatus: (@Sendable () -> JSONValue)?
+    /// Leader or follower; followers' confirmations; the head `minSeq` waits for.
+    let replication: Replication
     /// Where recorded reads are computed once their records are durable.
     let computations = ReadComputations()
 
@@ -40,11 +38,15 @@ package struct Operations: Sendable {
     /// `append` or `subscribe`).
     /// - Parameter started: when the request was taken up (for a recorded read, before its
     ///   access record: that commit counts in its latency).
-    package func answer(_ request: Request, startedAt started: ContinuousClock.Instant = .now) -> Answer {
+    /// - Parameter caller: who asks (`replicated` names the follower by it).
+    package func answer(_ request: Request, caller: Caller? = nil, startedAt started: ContinuousClock.Instant = .now) -> Answer {
+        // Before the answer is computed: it reflects at least this head.
+        let served = served()
         do {
             let result: [UInt8]
             switch request.operation {
             case .ping: result = try ping()
+            case .replicated: result = try replicated(request, caller: caller)
             case .get: result = try get(request)
             case .read: result = try read(request)
             case .history: result = try history(request)
@@ -58,34 +60,40 @@ package struct Operations: Sendable {
             case .check: result = try check(request)
             case .report: result = try report(request)
             case .find: result = try find(request)
-            case .append, .subscribe:
+            case .append, .subscribe, .promote:
                 assertionFailure("\(request.op) is answered after a commit, not at once")
                 throw LedgerError(.internal, "\(request.op) is not answered at once")
             }
             guard result.count <= Self.maximumAnswerBytes else {
                 throw LedgerError(.tooLarge, "the answer would be \(result.count) bytes, over the cap of \(Self.maximumAnswerBytes): ask for a smaller page (limit)", field: "limit")
             }
-            return finish(request, startedAt: started, .success(result))
+            return finish(request, startedAt: started, .success(result), served: served)
         } catch {
-            return finish(request, startedAt: started, .failure(Self.protocolError(error)))
+            return finish(request, startedAt: started, .failure(Self.protocolError(error)), served: served)
         }
     }
 
     /// The answer line of `request`: its result, or the error. Every answer computed for an
-    /// admitted request comes through here, counted by op and outcome and timed from `started`.
-    func finish(_ request: Request, startedAt started: ContinuousClock.Instant, _ outcome: Result<[UInt8], LedgerError>) -> Answer {
+    /// admitted request comes through here, counted by op and outcome and timed from `started`,
+    /// saying what `served` it (the epoch and the head now, unless given).
+    func finish(_ request: Request, startedAt started: ContinuousClock.Instant, _ outcome: Result<[UInt8], LedgerError>, served: Served? = nil) -> Answer {
         let failure: LedgerError? = if case let .failure(error) = outcome { error } else { nil }
         ServerMetrics.answered(request.operation, error: failure?.code, duration: started.duration(to: .now))
+        let served = served ?? self.served()
         switch outcome {
-        case let .success(result): return .success(Response.success(id: request.id, resultJSON: result))
-        case let .failure(error): return failureAnswer(id: request.id, error: error)
+        case let .success(result): return .success(Response.success(id: request.id, resultJSON: result, served: served))
+        case let .failure(error): return failureAnswer(id: request.id, error: error, served: served)
         }
     }
 
     /// Runs a request answered after a commit: an append, or a read recorded in the access
     /// log (answered once the record is durable).
     package func submit(_ request: Request, caller: Caller, completion: @escaping @Sendable (Answer) -> Void) {
-        guard request.operation != .append else { return append(request, startedAt: .now, completion: completion) }
+        switch request.operation {
+        case .append: return append(request, startedAt: .now, completion: completion)
+        case .promote: return promote(request, completion: completion)
+        default: break
+        }
         submitReads([(request, completion)], caller: caller)
     }
 
@@ -94,14 +102,14 @@ package struct Operations: Sendable {
     /// durable. A read queued behind an append of the same connection sees it (the append
     /// commits in the same or an earlier commit).
     package func submitReads(_ reads: [(request: Request, completion: @Sendable (Answer) -> Void)], caller: Caller) {
-        precondition(!reads.isEmpty && reads.allSatisfy { $0.request.operation != .append }, "reads only")
+        precondition(!reads.isEmpty && reads.allSatisfy { $0.request.operation.isAudited }, "recorded reads only")
         let started = ContinuousClock.now
         ledger.recordAccess(reads.map { OpAccess.record($0.request, caller: caller) }) { result in
             for (request, completion) in reads {
                 switch result {
                 case .success:
                     // Not on the thread that reported the commit (it flushes the next one).
-                    computations.run { completion(answer(request, startedAt: started)) }
+                    computations.run { completion(answer(request, caller: caller, startedAt: started)) }
                 case let .failure(error): completion(finish(request, startedAt: started, .failure(error)))
                 }
             }
@@ -128,10 +136,12 @@ package struct Operations: Sendable {
         do {
             let from = try request.integer("from", in: 1...Int64.max) ?? 1
             let head = try ledger.head().seq
-            let answer = Response.success(id: request.id, result: ["subscribed": true, "from": .int(from), "head": .int(Int64(head))])
+            try checkContinuity(request, from: UInt64(from))
+            let answer = Response.success(
+                id: request.id, result: ["subscribed": true, "from": .int(from), "head": .int(Int64(head))], served: Served(epoch: ledger.leadership.epoch, seq: head))
             return .started(from: UInt64(from), head: head, answer: answer)
         } catch {
-            return .refused(failureAnswer(id: request.id, error: Self.protocolError(error)))
+            return .refused(failureAnswer(id: request.id, error: Self.protocolError(error), served: served()))
         }
     }
 
@@ -171,9 +181,7 @@ package struct Operations: Sendable {
     /// Starts an append; `completion` gets the answer line once the commit is durable.
     func append(_ request: Request, startedAt started: ContinuousClock.Instant = .now, completion: @escaping @Sendable (Answer) -> Void) {
         let refuse: @Sendable (LedgerError) -> Void = { completion(finish(request, startedAt: started, .failure($0))) }
-        if let leaderURL {
-            return refuse(LedgerError(.unavailable, "this daemon is a follower of \(leaderURL): send appends to the leader"))
-        }
+        if let refusal = writeRefusal() { return refuse(refusal) }
         guard let eventsValue = request["events"] else {
             return refuse(LedgerError(.missingField, "events is required", field: "events"))
         }
@@ -194,7 +202,14 @@ package struct Operations: Sendable {
         }
         ledger.append(events: events, expectedVersion: expected) { result in
             switch result {
-            case let .success(appended): completion(finish(request, startedAt: started, .success(CanonicalJSON.encode(Self.encode(appended)))))
+            case let .success(appended):
+                let last = appended.appended.map(\.seq).max() ?? 0
+                let served = Served(epoch: ledger.leadership.epoch, seq: last)
+                // Acknowledged only once `syncReplicas` followers hold it durably too.
+                whenReplicated(last) { refusal in
+                    if let refusal { return completion(finish(request, startedAt: started, .failure(refusal), served: served)) }
+                    completion(finish(request, startedAt: started, .success(CanonicalJSON.encode(Self.encode(appended))), served: served))
+                }
             case let .failure(error): refuse(Self.protocolError(error))
             }
         }
@@ -222,9 +237,9 @@ package struct Operations: Sendable {
         let head = try ledger.head()
         var members: [(String, JSONValue)] = [
             ("version", .string(Self.version)), ("protocol", 1), ("head", .int(Int64(head.seq))), ("headHash", .string(head.hashHex)),
-            ("rulesDigest", .string(ledger.rules.digest)), ("role", leaderURL == nil ? "leader" : "follower"),
+            ("rulesDigest", .string(ledger.rules.digest)), ("role", .string(roleName)), ("epoch", .int(Int64(ledger.leadership.epoch))),
         ]
-        if let replicationStatus { members.append(("replication", replicationStatus())) }
+        if let status = replication.publicFollowerStatus { members.append(("replication", status)) }
         return CanonicalJSON.encode(.object(members))
     }
 
@@ -475,6 +490,7 @@ package struct Operations: Sendable {
             "byKind": .object(counts.byKind.map { ($0.0, .int(Int64($0.1))) }),
             "storeBytes": .int(Int64(counts.usedBytes)), "mapSizeBytes": .int(Int64(counts.mapSizeBytes)),
             "connections": .int(Int64(connectionCount())),
+            "replication": replicationStatsJSON(),
             "quality": .array(try ledger.quality().map(Self.encode)),
             "commits": [
                 "count": .int(Int64(commits.commits)), "failed": .int(Int64(commits.failedCommits)),

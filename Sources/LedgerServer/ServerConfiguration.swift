@@ -4,11 +4,8 @@ import LedgerProtocol
 /// The server's socket and its bounds.
 public struct ServerConfiguration: Sendable {
     public var socketPath: String
-    /// The leader this daemon follows (its edge's URL), or `nil` for a leader: a follower
-    /// refuses appends, naming it.
-    public var leaderURL: String?
-    /// The follower's state for `ping` (`replication`), when this daemon follows a leader.
-    public var replicationStatus: (@Sendable () -> JSONValue)?
+    /// Leader or follower of a leader's edge, and replication's bounds (issue 15).
+    public var replication = Replication()
     /// File mode of the socket (the first access gate).
     public var socketMode: UInt16 = 0o660
     /// The group the socket is given to (who may connect, with `socketMode` 0660): distinct

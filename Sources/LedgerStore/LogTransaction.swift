@@ -54,6 +54,9 @@ struct LogDatabases: Sendable {
         static let viewsSeq: [UInt8] = [0x04] + Array("views".utf8)
         /// 0x04 "counted" → the seq (8 bytes) up to which the user's counters count the log.
         static let countedSeq: [UInt8] = [0x04] + Array("counted".utf8)
+        /// 0x04 "epochs" → the leadership epoch (8 bytes) and the highest epoch met while
+        /// leading (8 bytes): replication's fencing, kept with the log (issue 15).
+        static let epochs: [UInt8] = [0x04] + Array("epochs".utf8)
     }
 }
 
@@ -487,6 +490,21 @@ public final class LogTransaction {
         precondition(seq <= head.seq, "views cannot run ahead of the log")
         writeCount += 1
         try transaction.put(databases.index, LogDatabases.Key.viewsSeq, BigEndian.bytes(seq))
+    }
+
+    /// The leadership epoch and the highest epoch met while leading, or `nil` when never set.
+    public func epochs() throws(LMDBError) -> (epoch: UInt64, met: UInt64)? {
+        try transaction.withValue(databases.index, LogDatabases.Key.epochs) { value in
+            guard let value, value.count == 16 else { return nil }
+            return (BigEndian.uint64(value[0..<8]), BigEndian.uint64(value[8..<16]))
+        }
+    }
+
+    /// Stores the leadership epoch and the highest epoch met; only in the writer's transaction.
+    public func setEpochs(epoch: UInt64, met: UInt64) throws(LMDBError) {
+        precondition(recordedAtMilliseconds != nil, "setEpochs outside the writer")
+        writeCount += 1
+        try transaction.put(databases.index, LogDatabases.Key.epochs, BigEndian.bytes(epoch) + BigEndian.bytes(met))
     }
 
     /// The seq up to which the counters count the log, or `nil` when never set (a store whose

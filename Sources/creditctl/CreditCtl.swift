@@ -22,7 +22,7 @@ struct CreditCtl: ParsableCommand {
         subcommands: [
             Ping.self, Append.self, Get.self, StatusCommand.self, FindCommand.self, DisplayCommand.self, CheckCommand.self, Report.self, History.self, Tail.self,
             Export.self, Verify.self, Rebuild.self, AccessLog.self, Import.self, QualityReport.self, StatsCommand.self, MetricsCommand.self, Backup.self,
-            Restore.self, Load.self, DeskCommand.self,
+            Restore.self, Load.self, DeskCommand.self, Promote.self,
         ])
 
     /// Parses and runs the command. Bad options are usage errors (ArgumentParser prints the

@@ -70,3 +70,18 @@ struct Tail: ParsableCommand {
         }
     }
 }
+
+struct Promote: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make this follower the leader (admins): it stops following, verifies its log and takes a new epoch.",
+        discussion: "The former leader, should it come back, refuses appends once it meets the new epoch. Deploy/running.md has the runbook.")
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() throws {
+        let result = try connection.call(try connection.connect(), ["op": "promote"])
+        if connection.json { return Output.json(result) }
+        Output.line(
+            "promoted: leader at epoch \(CanonicalJSON.string(result["epoch"] ?? .null)), log verified to seq \(CanonicalJSON.string(result["head"] ?? .null)) (\(result["headHash"]?.stringValue ?? "")); former leader \(result["formerLeader"]?.stringValue ?? "")")
+        Output.line("next: remove \"follow\" from this daemon's config (a restart would follow again), point writers here")
+    }
+}

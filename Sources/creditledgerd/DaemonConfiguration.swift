@@ -39,6 +39,11 @@ struct DaemonConfiguration {
     var https: EdgeConfiguration?
     /// The leader this daemon follows (config `follow`); `nil`: it is a leader.
     var follow: FollowConfiguration?
+    /// Synchronous replication and `minSeq`'s bounds (`syncReplicas`, `syncWaitMilliseconds`,
+    /// `minSeqWaitMilliseconds`).
+    var replication = Replication.Settings()
+    /// The most followers `syncReplicas` may require.
+    static let maximumSyncReplicas = 16
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String
@@ -58,6 +63,13 @@ struct DaemonConfiguration {
             func integer() throws -> Int {
                 guard let number = member.intValue, number > 0 else { throw Invalid(description: "config \(path): \(key) must be a positive integer") }
                 return Int(number)
+            }
+            func wait() throws -> Duration {
+                let longest = Replication.Settings.longestWait.components.seconds * 1000
+                guard let milliseconds = member.intValue, (1...longest).contains(milliseconds) else {
+                    throw Invalid(description: "config \(path): \(key) must be 1 to \(longest) milliseconds")
+                }
+                return .milliseconds(milliseconds)
             }
             switch key {
             case "dataDirectory": dataDirectory = try string()
@@ -89,6 +101,13 @@ struct DaemonConfiguration {
             case "access": access = try Self.accessPolicy(member, path: path)
             case "https": https = member.isNull ? nil : try Self.edge(member, path: path)
             case "follow": follow = member.isNull ? nil : try Self.follow(member, path: path)
+            case "syncReplicas":
+                guard let count = member.intValue, (0...Int64(Self.maximumSyncReplicas)).contains(count) else {
+                    throw Invalid(description: "config \(path): syncReplicas must be 0 to \(Self.maximumSyncReplicas) (followers that must hold a commit before it is acknowledged)")
+                }
+                replication.syncReplicas = Int(count)
+            case "syncWaitMilliseconds": replication.syncWait = try wait()
+            case "minSeqWaitMilliseconds": replication.minSeqWait = try wait()
             case "metricsHTTP":
                 let text = try string()
                 guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port),
@@ -245,7 +264,7 @@ struct DaemonConfiguration {
         configuration.stalledReaderSeconds = Int64(stalledReaderSeconds)
         configuration.maximumLineBytes = maximumLineBytes
         configuration.maximumPipelinedRequests = maximumPipelinedRequests
-        configuration.leaderURL = follow?.leaderURL
+        configuration.replication = Replication(role: follow.map { .follower(leaderURL: $0.leaderURL) } ?? .leader, settings: replication)
         return configuration
     }
 }

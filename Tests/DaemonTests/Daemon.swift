@@ -12,6 +12,8 @@ final class Daemon: @unchecked Sendable {
     var socketPath: String { directory + "/ledger.sock" }
     var dataDirectory: String { directory + "/data" }
     private(set) var process: Process?
+    /// The network namespace to run in (`NetworkLab`), or `nil`.
+    var namespace: String?
 
     /// A fresh temp dir; `start()` runs the daemon on it.
     init() {
@@ -41,6 +43,10 @@ final class Daemon: @unchecked Sendable {
         if let umask {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", "umask \(umask); exec \"$0\" \"$@\"", Self.binary("creditledgerd")] + arguments
+        } else if let namespace {
+            // `ip netns exec` execs the daemon in place: the pid is the daemon's (kill -9 reaches it).
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", namespace, Self.binary("creditledgerd")] + arguments
         } else {
             process.executableURL = URL(fileURLWithPath: Self.binary("creditledgerd"))
             process.arguments = arguments

@@ -4,9 +4,9 @@ read from a file (the `read` answer's records of a real ledger, one JSON object 
 one at seq --tamper changed in its content (its hash left as it was), so that a follower must
 refuse it.
 
-Usage: fake-leader.py RECORDS.jsonl --tamper SEQ --dir DIR
-Makes a throwaway CA, a server certificate for 127.0.0.1 and a client certificate in DIR, listens
-on a free loopback port, prints one JSON line {"url", "ca", "cert", "key"}, and serves until killed.
+Usage: fake-leader.py RECORDS.jsonl --tamper SEQ --dir DIR [--address IP]
+Makes a throwaway CA, a server certificate for the address (127.0.0.1) and a client certificate in
+DIR, listens on a free port of that address (run it in a network namespace to serve a lab's node), prints one JSON line {"url", "ca", "cert", "key"}, and serves until killed.
 """
 import argparse
 import json
@@ -22,10 +22,10 @@ def openssl(*args, cwd):
     subprocess.run(["openssl", *args], cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def certificates(directory):
+def certificates(directory, address):
     openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
             "-days", "2", "-subj", "/CN=fake leader CA", cwd=directory)
-    for name, subject, extensions in (("server", "/CN=localhost", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"),
+    for name, subject, extensions in (("server", "/CN=localhost", f"subjectAltName=IP:{address}\nextendedKeyUsage=serverAuth\n"),
                                       ("replica", "/CN=follower-1", "extendedKeyUsage=clientAuth\n")):
         (directory / f"{name}.ext").write_text(extensions)
         openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
@@ -63,9 +63,10 @@ def main():
     parser.add_argument("records")
     parser.add_argument("--tamper", type=int, required=True)
     parser.add_argument("--dir", required=True)
+    parser.add_argument("--address", default="127.0.0.1")
     args = parser.parse_args()
     directory = pathlib.Path(args.dir)
-    certificates(directory)
+    certificates(directory, args.address)
     lines = []
     for text in pathlib.Path(args.records).read_text().splitlines():
         record = json.loads(text)
@@ -76,9 +77,9 @@ def main():
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(directory / "server.pem", directory / "server.key")
     listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
+    listener.bind((args.address, 0))
     listener.listen(16)
-    print(json.dumps({"url": f"https://127.0.0.1:{listener.getsockname()[1]}", "ca": str(directory / "ca.pem"),
+    print(json.dumps({"url": f"https://{args.address}:{listener.getsockname()[1]}", "ca": str(directory / "ca.pem"),
                       "cert": str(directory / "replica.pem"), "key": str(directory / "replica.key")}), flush=True)
     with context.wrap_socket(listener, server_side=True) as server:
         while True:
