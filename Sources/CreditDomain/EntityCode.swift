@@ -90,6 +90,13 @@ public struct EntityCode: Sendable, Hashable, CustomStringConvertible {
         self.warnings = isPerson ? Self.personWarnings(bytes) : Self.organisationWarnings(bytes)
     }
 
+    /// The six-digit GB/T 2260 region the code carries for life: positions 3-8 of a USCC (its
+    /// registration authority's region), positions 1-6 of a resident ID number. What a region
+    /// shard routes on (Deploy/nginx).
+    public var regionCode: Substring {
+        kind == .naturalPerson ? code.prefix(6) : code.dropFirst(2).prefix(6)
+    }
+
     /// A person's birth date (positions 7-14); `nil` for an organisation.
     public var birthDate: CivilDate? {
         guard kind == .naturalPerson else { return nil }

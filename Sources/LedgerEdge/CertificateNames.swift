@@ -9,7 +9,11 @@ enum CertificateNames {
     /// `cn:` for each common name of the subject, then `dns:`, `uri:` and `email:` for the
     /// subject alternative names; and the SHA-256 fingerprint of the DER.
     static func identity(of certificate: NIOSSLCertificate) throws -> CertificateIdentity {
-        let der = try certificate.toDERBytes()
+        try identity(der: try certificate.toDERBytes())
+    }
+
+    /// The names and fingerprint of the certificate whose DER is `der`.
+    static func identity(der: [UInt8]) throws -> CertificateIdentity {
         let parsed = try X509.Certificate(derEncoded: der)
         var names: [String] = []
         for rdn in parsed.subject {

@@ -15,6 +15,10 @@ public struct EdgeConfiguration: Sendable {
     /// Grants by certificate name: `cn:…`, `dns:…`, `uri:…` or `email:…`. A certificate from
     /// the CA that matches none is a public caller.
     public var identities: [String: Grant] = [:]
+    /// Certificate names of trusted reverse proxies (`https.proxies`, issue 15's shard router):
+    /// a request from one is served as the client certificate it forwards in
+    /// ``ForwardedCertificate/header`` (checked to chain to `clientCAFile`).
+    public var proxies: Set<String> = []
     /// Connections at once; more are refused at accept.
     public var maximumConnections = 1024
     /// A connection idle this long is closed.

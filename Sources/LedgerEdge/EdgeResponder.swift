@@ -29,6 +29,8 @@ struct EdgeResponder: Sendable {
     let hub: SubscriptionHub
     let budget: BufferBudget
     let configuration: EdgeConfiguration
+    /// Checks the certificates trusted proxies forward (nil: no proxy is configured).
+    let forwarded: ForwardedCertificate?
 
     /// Seconds a client told 429 should wait before it asks again.
     static let retryAfterSeconds = 1
@@ -38,7 +40,9 @@ struct EdgeResponder: Sendable {
     func respond(_ request: Hummingbird.Request, context: EdgeContext) async throws -> Hummingbird.Response {
         let caller: Caller
         do {
-            caller = try await identify(context.channel)
+            caller = try await identify(context.channel, forwarded: request.headers[HTTPField.Name(ForwardedCertificate.header)!])
+        } catch let error as LedgerError {
+            return reply(failureAnswer(id: nil, error: error))
         } catch {
             return reply(failureAnswer(id: nil, error: LedgerError(.forbidden, "the client certificate cannot be read: \(error)")))
         }
@@ -53,7 +57,7 @@ struct EdgeResponder: Sendable {
             return reply(failureAnswer(id: nil, error: LedgerError(.lineTooLong, "the body exceeds \(configuration.maximumBodyBytes) bytes")))
         }
         let parsed: LedgerProtocol.Request
-        switch Self.parse(body: body, operation: operation) {
+        switch Self.parse(body: body, operation: operation, routingEntity: request.uri.queryParameters["entity"].map(String.init)) {
         case let .failure(failure): return reply(failureAnswer(id: failure.id, error: failure.error))
         case let .success(request): parsed = request
         }
@@ -107,7 +111,9 @@ struct EdgeResponder: Sendable {
     }
 
     /// The request in `body`: a JSON object whose `op`, when present, is the path's.
-    static func parse(body: ByteBuffer, operation: LedgerOperation) -> Result<LedgerProtocol.Request, RequestError> {
+    /// - Parameter routingEntity: the `entity` of the query string, the key a reverse proxy
+    ///   routes on (Deploy/nginx): the body's `entity` when it has none, else equal to it.
+    static func parse(body: ByteBuffer, operation: LedgerOperation, routingEntity: String? = nil) -> Result<LedgerProtocol.Request, RequestError> {
         let value: JSONValue
         do {
             value = try JSONParser.parse(Array(body.readableBytesView))
@@ -120,16 +126,31 @@ struct EdgeResponder: Sendable {
         if let op = value["op"], op.stringValue != operation.name {
             return .failure(RequestError(id: value["id"], error: LedgerError(.invalidField, "op must be absent or '\(operation.name)' on this path", field: "op")))
         }
-        return .success(LedgerProtocol.Request(operation: operation, id: value["id"], parameters: value))
+        var parameters = value
+        if let routingEntity, case var .object(members) = value {
+            if let entity = value["entity"] {
+                guard entity.stringValue?.uppercased() == routingEntity.uppercased() else {
+                    return .failure(RequestError(id: value["id"], error: LedgerError(.invalidField, "the query's entity (the routing key) and the body's differ", field: "entity")))
+                }
+            } else if operation.parameters.contains("entity") {
+                members.append(("entity", .string(routingEntity)))
+                parameters = .object(members)
+            }
+        }
+        return .success(LedgerProtocol.Request(operation: operation, id: value["id"], parameters: parameters))
     }
 
     /// The caller named by its verified client certificate (TLS has already refused a
     /// connection without one, or with one the CA did not sign).
-    func identify(_ channel: any Channel) async throws -> Caller {
+    func identify(_ channel: any Channel, forwarded value: String? = nil) async throws -> Caller {
         guard let certificate = try await channel.nioSSL_peerCertificate().get() else {
             throw LedgerError(.forbidden, "no client certificate")
         }
-        let identity = try CertificateNames.identity(of: certificate)
+        var identity = try CertificateNames.identity(of: certificate)
+        // A trusted proxy's request is served as the certificate it forwards.
+        if let value, let forwarded, !configuration.proxies.isDisjoint(with: identity.names) {
+            identity = try await forwarded.identity(value)
+        }
         let (grant, name) = configuration.grant(of: identity)
         return Caller(certificate: identity, name: name, grant: grant)
     }

@@ -59,7 +59,8 @@ public struct HTTPSEdge: Service {
     public func run() async throws {
         let tls = try Self.tlsConfiguration(configuration)
         let shared = server.shared
-        let responder = EdgeResponder(operations: shared.operations, hub: shared.hub, budget: shared.budget, configuration: configuration)
+        let forwarded = configuration.proxies.isEmpty ? nil : try ForwardedCertificate(clientCAFile: configuration.clientCAFile)
+        let responder = EdgeResponder(operations: shared.operations, hub: shared.hub, budget: shared.budget, configuration: configuration, forwarded: forwarded)
         let router = Router(context: EdgeContext.self)
         router.post("/v1/:op") { request, context in try await responder.respond(request, context: context) }
         // Every other method on an op's path: 405 naming the one allowed (never a 5xx).

@@ -38,7 +38,8 @@ public final class LedgerServer: Sendable {
         let connections = self.connections
         self.operations = Operations(
             ledger: ledger, connectionCount: { connections.count }, today: today, logger: logger, metricsText: configuration.metricsText,
-            checkpointFile: configuration.checkpointFile, replication: configuration.replication)
+            checkpointFile: configuration.checkpointFile, replication: configuration.replication,
+            regions: configuration.regions)
         let hub = self.hub
         let replication = configuration.replication
         ledger.onCommit { head in

@@ -28,6 +28,22 @@ extension Operations {
         return nil
     }
 
+    /// On a shard, the refusal of the first event whose entity's region it does not hold.
+    func regionRefusal(events: JSONValue?) -> LedgerError? {
+        guard !regions.isEmpty, let events = events?.arrayValue else { return nil }
+        for (index, event) in events.enumerated() {
+            // An invalid code is the ledger's to refuse, with its reason.
+            guard let text = event["entity"]?.stringValue, let entity = try? EntityCode(validating: text) else { continue }
+            let region = entity.regionCode
+            if !regions.contains(where: { region.hasPrefix($0) }) {
+                return LedgerError(
+                    .invalidField, "this ledger holds the regions \(regions.joined(separator: ", ")); the entity's region \(region) belongs to another shard (Deploy/shards.md)",
+                    field: "events[\(index)].entity")
+            }
+        }
+        return nil
+    }
+
     /// Calls `done(nil)` once `syncReplicas` followers hold `seq` durably (at once without
     /// synchronous replication), or `done(refusal)` after `syncWait`.
     func whenReplicated(_ seq: UInt64, _ done: @escaping @Sendable (LedgerError?) -> Void) {

@@ -31,6 +31,8 @@ package struct Operations: Sendable {
     let checkpointFile: String?
     /// Leader or follower; followers' confirmations; the head `minSeq` waits for.
     let replication: Replication
+    /// The region prefixes this shard holds (empty: all).
+    let regions: [String]
     /// Where recorded reads are computed once their records are durable.
     let computations = ReadComputations()
 
@@ -182,6 +184,7 @@ package struct Operations: Sendable {
     func append(_ request: Request, startedAt started: ContinuousClock.Instant = .now, completion: @escaping @Sendable (Answer) -> Void) {
         let refuse: @Sendable (LedgerError) -> Void = { completion(finish(request, startedAt: started, .failure($0))) }
         if let refusal = writeRefusal() { return refuse(refusal) }
+        if let refusal = regionRefusal(events: request["events"]) { return refuse(refusal) }
         guard let eventsValue = request["events"] else {
             return refuse(LedgerError(.missingField, "events is required", field: "events"))
         }

@@ -6,6 +6,10 @@ public struct ServerConfiguration: Sendable {
     public var socketPath: String
     /// Leader or follower of a leader's edge, and replication's bounds (issue 15).
     public var replication = Replication()
+    /// The regions this ledger holds, as GB/T 2260 prefixes ("11": Beijing; "3201": Nanjing):
+    /// an append for an entity of any other region is refused (a shard, Deploy/shards.md).
+    /// Empty: every region.
+    public var regions: [String] = []
     /// File mode of the socket (the first access gate).
     public var socketMode: UInt16 = 0o660
     /// The group the socket is given to (who may connect, with `socketMode` 0660): distinct

@@ -42,6 +42,8 @@ struct DaemonConfiguration {
     /// Synchronous replication and `minSeq`'s bounds (`syncReplicas`, `syncWaitMilliseconds`,
     /// `minSeqWaitMilliseconds`).
     var replication = Replication.Settings()
+    /// The regions this shard holds (config `regions`); empty: every region.
+    var regions: [String] = []
     /// The most followers `syncReplicas` may require.
     static let maximumSyncReplicas = 16
 
@@ -106,6 +108,11 @@ struct DaemonConfiguration {
                     throw Invalid(description: "config \(path): syncReplicas must be 0 to \(Self.maximumSyncReplicas) (followers that must hold a commit before it is acknowledged)")
                 }
                 replication.syncReplicas = Int(count)
+            case "regions":
+                guard let list = member.arrayValue, let prefixes = Optional(list.compactMap(\.stringValue)), prefixes.count == list.count, !prefixes.isEmpty,
+                    prefixes.allSatisfy({ (2...6).contains($0.count) && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
+                else { throw Invalid(description: "config \(path): regions must list GB/T 2260 region prefixes of 2 to 6 digits, e.g. [\"11\"] (omit it to hold every region)") }
+                regions = prefixes
             case "syncWaitMilliseconds": replication.syncWait = try wait()
             case "minSeqWaitMilliseconds": replication.minSeqWait = try wait()
             case "metricsHTTP":
@@ -196,6 +203,11 @@ struct DaemonConfiguration {
                 else { throw Invalid(description: "config \(path): https.listen must be host:port, e.g. \"0.0.0.0:8443\"") }
                 edge.host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
                 edge.port = port
+            case "proxies":
+                guard let names = member.arrayValue?.compactMap(\.stringValue), names.count == member.arrayValue?.count,
+                    names.allSatisfy({ name in ["cn:", "dns:", "uri:", "email:"].contains { name.hasPrefix($0) } })
+                else { throw Invalid(description: "config \(path): https.proxies must list certificate names (cn:…, dns:…, uri:…, email:…) of trusted reverse proxies") }
+                edge.proxies = Set(names)
             case "maximumConnections", "idleTimeoutSeconds":
                 guard let number = member.intValue, number > 0 else { throw Invalid(description: "config \(path): https.\(key) must be a positive integer") }
                 if key == "maximumConnections" { edge.maximumConnections = Int(number) } else { edge.idleTimeoutSeconds = number }
@@ -264,6 +276,7 @@ struct DaemonConfiguration {
         configuration.stalledReaderSeconds = Int64(stalledReaderSeconds)
         configuration.maximumLineBytes = maximumLineBytes
         configuration.maximumPipelinedRequests = maximumPipelinedRequests
+        configuration.regions = regions
         configuration.replication = Replication(role: follow.map { .follower(leaderURL: $0.leaderURL) } ?? .leader, settings: replication)
         return configuration
     }

@@ -70,9 +70,11 @@ final class NetworkLab: @unchecked Sendable {
         return output
     }
 
-    /// The HTTPS edge of `node`: every grant the tests use, the followers' certificates as replicas.
-    func edge(_ node: Int) -> JSONValue {
+    /// The HTTPS edge of `node`: every grant the tests use, the followers' certificates as
+    /// replicas, and the certificate names of trusted `proxies`.
+    func edge(_ node: Int, proxies: [String] = []) -> JSONValue {
         [
+            "proxies": .array(proxies.map { .string($0) }),
             "listen": .string("\(address(node)):\(Self.edgePort)"),
             "certificate": .string(certificates + "/server.pem"), "key": .string(certificates + "/server.key"),
             "clientCA": .string(certificates + "/ca.pem"),
@@ -87,8 +89,10 @@ final class NetworkLab: @unchecked Sendable {
 
     /// A daemon's config on `node`: its edge, following `leader`'s edge when given (as
     /// `replica` or `replica2`), with `extra` members.
-    func config(_ node: Int, following leader: Int? = nil, as replica: String = "replica", _ extra: [(String, JSONValue)] = []) -> JSONValue {
-        var members: [(String, JSONValue)] = [("https", edge(node)), ("logLevel", "info")]
+    func config(
+        _ node: Int, following leader: Int? = nil, as replica: String = "replica", proxies: [String] = [], _ extra: [(String, JSONValue)] = []
+    ) -> JSONValue {
+        var members: [(String, JSONValue)] = [("https", edge(node, proxies: proxies)), ("logLevel", "info")]
         if let leader {
             let (cert, key) = certificate(replica)
             members.append(("follow", ["leader": .string(url(leader)), "ca": .string(certificates + "/ca.pem"), "certificate": .string(cert), "key": .string(key)]))
