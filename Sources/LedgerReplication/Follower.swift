@@ -199,7 +199,8 @@ public final class Follower: Service, Sendable {
         guard epoch >= max(known.epoch, known.met) else {
             throw Refused(description: "the leader serves epoch \(epoch), older than epoch \(max(known.epoch, known.met)) this log has known: it was replaced; follow the current leader")
         }
-        if epoch != known.epoch || known.isFenced { try ledger.setLeadership(Leadership(epoch: epoch, met: epoch)) }
+        let following = Leadership(epoch: epoch, met: epoch, following: true)
+        if following != known { try ledger.setLeadership(following) }
         current.withLock { $0 = .following }
         logger.info("replication.following", metadata: ["leader": "\(configuration.leaderURL)", "from": "\(from)", "epoch": "\(epoch)"])
     }

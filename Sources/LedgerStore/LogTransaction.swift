@@ -54,9 +54,9 @@ struct LogDatabases: Sendable {
         static let viewsSeq: [UInt8] = [0x04] + Array("views".utf8)
         /// 0x04 "counted" → the seq (8 bytes) up to which the user's counters count the log.
         static let countedSeq: [UInt8] = [0x04] + Array("counted".utf8)
-        /// 0x04 "epochs" → the leadership epoch (8 bytes) and the highest epoch met while
-        /// leading (8 bytes): replication's fencing, kept with the log (issue 15).
-        static let epochs: [UInt8] = [0x04] + Array("epochs".utf8)
+        /// 0x04 "leadership" → the log's user's leadership record (replication's epochs and
+        /// fence, issue 15), kept with the log: never cleared with the views.
+        static let leadership: [UInt8] = [0x04] + Array("leadership".utf8)
     }
 }
 
@@ -492,19 +492,16 @@ public final class LogTransaction {
         try transaction.put(databases.index, LogDatabases.Key.viewsSeq, BigEndian.bytes(seq))
     }
 
-    /// The leadership epoch and the highest epoch met while leading, or `nil` when never set.
-    public func epochs() throws(LMDBError) -> (epoch: UInt64, met: UInt64)? {
-        try transaction.withValue(databases.index, LogDatabases.Key.epochs) { value in
-            guard let value, value.count == 16 else { return nil }
-            return (BigEndian.uint64(value[0..<8]), BigEndian.uint64(value[8..<16]))
-        }
+    /// The leadership record as stored, or `nil` when never set.
+    public func leadership() throws(LMDBError) -> [UInt8]? {
+        try transaction.get(databases.index, LogDatabases.Key.leadership)
     }
 
-    /// Stores the leadership epoch and the highest epoch met; only in the writer's transaction.
-    public func setEpochs(epoch: UInt64, met: UInt64) throws(LMDBError) {
-        precondition(recordedAtMilliseconds != nil, "setEpochs outside the writer")
+    /// Stores the leadership record; only in the writer's transaction.
+    public func setLeadership(_ bytes: [UInt8]) throws(LMDBError) {
+        precondition(recordedAtMilliseconds != nil, "setLeadership outside the writer")
         writeCount += 1
-        try transaction.put(databases.index, LogDatabases.Key.epochs, BigEndian.bytes(epoch) + BigEndian.bytes(met))
+        try transaction.put(databases.index, LogDatabases.Key.leadership, bytes)
     }
 
     /// The seq up to which the counters count the log, or `nil` when never set (a store whose

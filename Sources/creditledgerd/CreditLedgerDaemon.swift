@@ -167,6 +167,11 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
         } catch {
             throw Self.configurationError("checkpoints \(checkpoints.path): \(error)")
         }
+        let leadership = ledger.leadership
+        if leadership.following && settings.follow == nil {
+            throw Self.configurationError(
+                "the store in \(settings.dataDirectory) follows a leader (epoch \(leadership.epoch)): started without \"follow\" it would lead beside that leader. Promote it (creditctl promote) while it runs as a follower, or configure follow (Deploy/running.md, \"Promotion\")")
+        }
         let head = try ledger.head()
         logger.info("store.opened", metadata: ["data": "\(settings.dataDirectory)", "seq": "\(head.seq)"])
 

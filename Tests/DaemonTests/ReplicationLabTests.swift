@@ -126,6 +126,12 @@ import Testing
         // Promoting a leader is refused.
         let twice = try newLeader.call(["op": "promote"])
         #expect(errorCode(twice) == "conflict")
+        // The runbook's next step: its config without follow, restarted, it leads at epoch 2.
+        #expect(follower.terminate() == 0)
+        try follower.start(config: lab.config(1, Self.quickWaits))
+        let restarted = try #require(result(try follower.client().call(["op": "ping"])))
+        #expect(restarted["role"] == "leader" && restarted["epoch"] == 2)
+        #expect(try Replicas.missing(acknowledged + ["after-promotion"], at: follower.socketPath).isEmpty)
         #expect(follower.terminate() == 0)
     }
 
@@ -164,7 +170,11 @@ import Testing
         #expect(try TryReplica.records(old.socketPath) == TryReplica.records(standby.socketPath))
         let ping = try #require(result(try old.client().call(["op": "ping"])))
         #expect(ping["epoch"] == 2 && ping["role"] == "follower" && ping["replication"]?["state"] == "following", "\(ping)")
-        #expect(old.terminate() == 0 && standby.terminate() == 0)
+        // A follower's store is not started as a leader without promotion (two leaders at one epoch).
+        #expect(old.terminate() == 0)
+        #expect(throws: (any Error).self) { try old.start(config: lab.config(0)) }
+        #expect(old.log().contains("creditctl promote"))
+        #expect(standby.terminate() == 0)
     }
 
     @Test func aFollowerHoldingEventsItsLeaderLacksIsRefused() throws {
