@@ -22,6 +22,15 @@ import Testing
         #expect(entity.code == code.uppercased())
     }
 
+    /// The region a shard routes on (Deploy/shards.md): positions 3-8 of a USCC, 1-6 of an ID number.
+    @Test(arguments: [
+        ("91110000600037341L", "110000"), ("121200004013590816", "120000"), ("91310115MA1K3BTP2B", "310115"),
+        ("9115220107837757XE", "152201"), ("11010519491231002X", "110105"), ("110101199003074477", "110101"),
+    ])
+    func carriesItsRegionForLife(code: String, region: String) throws {
+        #expect(try EntityCode(validating: code).regionCode == region)
+    }
+
     @Test(arguments: [
         ("91110000600037341N", "check character"),
         ("12345", "length"),
