@@ -106,8 +106,10 @@ extension Operations {
         guard let name = caller?.certificate?.name else {
             throw LedgerError(.forbidden, "replicated is reported over the HTTPS edge, under a replica certificate")
         }
-        replication.followerReported(name: name, seq: UInt64(seq))
-        return CanonicalJSON.encode(["seq": .int(seq)])
+        // A follower cannot hold more than this log: a report past the head counts as the head.
+        let held = min(UInt64(seq), replication.head.reached)
+        replication.followerReported(name: name, seq: held)
+        return CanonicalJSON.encode(["seq": .int(Int64(held))])
     }
 
     /// The `replication` block of `stats` (admins): role, epochs, the followers' reports, and
