@@ -81,6 +81,11 @@ public final class Follower: Service, Sendable {
         let description: String
     }
 
+    /// Why the leader could not serve now (busy, stopping): asked again after a pause.
+    struct Unavailable: Error, CustomStringConvertible {
+        let description: String
+    }
+
     public func run() async throws {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: try clientConfiguration())
         let work = Task { await followUntilStopped(with: client) }
@@ -142,8 +147,11 @@ public final class Follower: Service, Sendable {
         if head.seq > 0 { body.append(("prevHash", .string(head.hashHex))) }
         let response = try await client.execute(post("subscribe", body), timeout: .hours(24 * 365))
         guard response.status == .ok else {
-            var refusal = try await response.body.collect(upTo: 1 << 16)
-            throw Refused(description: "the leader refused the subscription (\(response.status.code)): \(refusal.readString(length: refusal.readableBytes) ?? "")")
+            var answer = try await response.body.collect(upTo: 1 << 16)
+            let text = "the leader refused the subscription (\(response.status.code)): \(answer.readString(length: answer.readableBytes) ?? "")"
+            // Busy or stopping: asked again. Anything else (a different history, no grant) stops.
+            if response.status.code == 429 || response.status.code >= 500 { throw Unavailable(description: text) }
+            throw Refused(description: text)
         }
         let handoff = RecordHandoff(capacity: configuration.recordsHeld)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -171,7 +179,13 @@ public final class Follower: Service, Sendable {
                     let line = pending[start..<newline]
                     start = newline + 1
                     if answered {
-                        records.append(try Self.record(line))
+                        do {
+                            records.append(try Self.record(line))
+                        } catch {
+                            // The records before a refused line are the leader's: stored first.
+                            _ = await handoff.add(records)
+                            throw error
+                        }
                     } else {
                         try accept(answer: line, from: from)
                         answered = true
@@ -180,9 +194,9 @@ public final class Follower: Service, Sendable {
                 pending.removeSubrange(pending.startIndex..<start)
                 guard await handoff.add(records) else { return handoff.finish() }
             }
-            handoff.finish(answered ? nil : Refused(description: "the leader closed the stream before answering"))
+            handoff.finish(answered ? nil : Unavailable(description: "the leader closed the stream before answering"))
         } catch {
-            // The records before a refused line are the leader's: stored before this ends it.
+            // A refused line (its records before it were added) or a lost connection.
             handoff.finish(error)
         }
     }
