@@ -40,7 +40,7 @@ struct EdgeResponder: Sendable {
     func respond(_ request: Hummingbird.Request, context: EdgeContext) async throws -> Hummingbird.Response {
         let caller: Caller
         do {
-            caller = try await identify(context.channel, forwarded: request.headers[HTTPField.Name(ForwardedCertificate.header)!])
+            caller = try await identify(context.channel, forwarded: request.headers[ForwardedCertificate.headerName])
         } catch let error as LedgerError {
             return reply(failureAnswer(id: nil, error: error))
         } catch {

@@ -1,5 +1,6 @@
 import CreditDomain
 import Foundation
+import HTTPTypes
 import LedgerServer
 import NIOSSL
 import X509
@@ -12,6 +13,7 @@ import X509
 struct ForwardedCertificate: Sendable {
     /// The header holding the URL-escaped PEM.
     static let header = "X-Client-Certificate"
+    static let headerName = HTTPField.Name(header)!
     /// The largest header value read.
     static let maximumBytes = 16 << 10
 

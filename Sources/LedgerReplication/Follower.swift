@@ -34,6 +34,15 @@ public final class Follower: Service, Sendable {
         case stopped(String)
     }
 
+    /// The longest refusal or report answer read from the leader.
+    static let maximumAnswerBytes = 1 << 16
+    /// How long one subscription may stream (it ends when either side closes).
+    static let streamTimeout: TimeAmount = .hours(24 * 365)
+    /// How long a report of the durable head may take.
+    static let reportTimeout: TimeAmount = .seconds(10)
+    /// How long connecting to the leader may take before it counts as a lost connection.
+    static let connectTimeout: TimeAmount = .seconds(10)
+
     public let configuration: FollowConfiguration
     private let ledger: Ledger
     private let logger: Logger
@@ -115,7 +124,7 @@ public final class Follower: Service, Sendable {
         tls.certificateChain = try NIOSSLCertificate.fromPEMFile(configuration.certificateFile).map { .certificate($0) }
         tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: configuration.keyFile, format: .pem))
         var settings = HTTPClient.Configuration(tlsConfiguration: tls)
-        settings.timeout.connect = .seconds(10)
+        settings.timeout.connect = Self.connectTimeout
         return settings
     }
 
@@ -145,9 +154,9 @@ public final class Follower: Service, Sendable {
             ("from", .int(Int64(head.seq + 1))), ("purpose", .string(configuration.purpose)), ("epoch", .int(Int64(ledger.leadership.epoch))),
         ]
         if head.seq > 0 { body.append(("prevHash", .string(head.hashHex))) }
-        let response = try await client.execute(post("subscribe", body), timeout: .hours(24 * 365))
+        let response = try await client.execute(post("subscribe", body), timeout: Self.streamTimeout)
         guard response.status == .ok else {
-            var answer = try await response.body.collect(upTo: 1 << 16)
+            var answer = try await response.body.collect(upTo: Self.maximumAnswerBytes)
             let text = "the leader refused the subscription (\(response.status.code)): \(answer.readString(length: answer.readableBytes) ?? "")"
             // Busy or stopping: asked again. Anything else (a different history, no grant) stops.
             if response.status.code == 429 || response.status.code >= 500 { throw Unavailable(description: text) }
@@ -258,8 +267,8 @@ public final class Follower: Service, Sendable {
     /// the next report carries a later seq.
     func report(_ seq: UInt64, client: HTTPClient) async {
         do {
-            let response = try await client.execute(post("replicated", [("seq", .int(Int64(seq))), ("epoch", .int(Int64(ledger.leadership.epoch)))]), timeout: .seconds(10))
-            var answer = try await response.body.collect(upTo: 1 << 16)
+            let response = try await client.execute(post("replicated", [("seq", .int(Int64(seq))), ("epoch", .int(Int64(ledger.leadership.epoch)))]), timeout: Self.reportTimeout)
+            var answer = try await response.body.collect(upTo: Self.maximumAnswerBytes)
             guard response.status == .ok else {
                 logger.warning("replication.report_refused", metadata: ["status": "\(response.status.code)", "answer": "\(answer.readString(length: answer.readableBytes) ?? "")"])
                 return

@@ -127,6 +127,18 @@ enum Replicas {
         }
     }
 
+    /// Waits (bounded) until the follower at `socket` has stopped following; its last `ping`.
+    @discardableResult
+    static func waitUntilStopped(_ socket: String, seconds: Double = 60) throws -> JSONValue {
+        let client = try TryReplica.client(socket)
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            let ping = try #require(result(try client.call(["op": "ping"])))
+            if ping["replication"]?["state"] == "stopped" || Date() > deadline { return ping }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
     /// Appends from `writers` connections until `stop` is set; the eventIds acknowledged
     /// (answered ok). A refused or lost request is not acknowledged; the writer goes on.
     final class Writers: @unchecked Sendable {

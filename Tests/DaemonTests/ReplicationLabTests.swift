@@ -189,12 +189,8 @@ import Testing
         #expect(second.terminate() == 0)
         try second.start(config: lab.config(1, following: 0))
         let client = try second.client()
-        var stats = try #require(result(try client.call(["op": "stats"])))
-        let deadline = Date().addingTimeInterval(60)
-        while stats["replication"]?["follower"]?["state"] != "stopped", Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.05)
-            stats = try #require(result(try client.call(["op": "stats"])))
-        }
+        try Replicas.waitUntilStopped(second.socketPath)
+        let stats = try #require(result(try client.call(["op": "stats"])))
         let follower = stats["replication"]?["follower"]
         #expect(follower?["state"] == "stopped" && follower?["reason"]?.stringValue?.contains("histories differ") == true, "\(stats)")
         #expect(try Replicas.head(second.socketPath).seq == 3, "nothing it held was overwritten")
@@ -225,12 +221,7 @@ import Testing
         let follower = lab.daemon(1)
         try follower.start(config: ["follow": ["leader": leader["url"]!, "ca": leader["ca"]!, "certificate": leader["cert"]!, "key": leader["key"]!]])
         let client = try follower.client()
-        var ping = try #require(result(try client.call(["op": "ping"])))
-        let deadline = Date().addingTimeInterval(60)
-        while ping["replication"]?["state"] != "stopped", Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.05)
-            ping = try #require(result(try client.call(["op": "ping"])))
-        }
+        let ping = try Replicas.waitUntilStopped(follower.socketPath)
         #expect(ping["replication"]?["state"] == "stopped", "\(ping)")
         // Why is for admins (it may quote the record); the public ping says only that it stopped.
         #expect(ping["replication"]?["reason"] == nil, "\(ping)")

@@ -31,13 +31,8 @@ final class TryReplica: @unchecked Sendable {
 
     /// Waits until the follower's head reaches `seq` (bounded); its last `ping`.
     func followerReaches(_ seq: Int64, within seconds: Double = 60) throws -> JSONValue {
-        let follower = try Self.client(followerSocket)
-        let deadline = Date().addingTimeInterval(seconds)
-        while true {
-            let ping = try #require(result(try follower.call(["op": "ping"])))
-            if (ping["head"]?.intValue ?? 0) >= seq || Date() > deadline { return ping }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        try Replicas.waitForHead(followerSocket, seq, seconds: seconds)
+        return try #require(result(try Self.client(followerSocket).call(["op": "ping"])))
     }
 
     /// Every record of a log, as `read` answers them (the stored bytes and hashes).
