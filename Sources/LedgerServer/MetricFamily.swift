@@ -80,5 +80,12 @@ extension MetricFamily {
             "recordedAt of the event log's head, in seconds since the Unix epoch (0 while the log is empty)."),
         MetricFamily("creditledger_last_commit_timestamp_seconds", .gauge,
             "recordedAt of the later of both logs' heads (events, access records), in seconds since the Unix epoch."),
+        MetricFamily("creditledger_leadership_epoch", .gauge, "The leadership epoch this daemon serves under (a follower: its leader's)."),
+        MetricFamily("creditledger_leadership_fenced", .gauge,
+            "1 when this leader has met a newer leader's epoch and refuses appends until it follows it; else 0."),
+        MetricFamily("creditledger_follower_stopped", .gauge,
+            "1 when this follower has stopped following for good (a record that does not chain, an older leader): an operator must look; else 0."),
+        MetricFamily("creditledger_replica_seq", .gauge, labels: ["follower"],
+            "On a leader: the seq each follower (by certificate name) last reported durable; creditledger_head_seq minus it is its lag."),
     ]
 }

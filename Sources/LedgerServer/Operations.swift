@@ -157,7 +157,7 @@ package struct Operations: Sendable {
 
     /// The Prometheus text exposition, with the gauges read now.
     func metrics() -> String {
-        ServerMetrics.sample(ledger: ledger, connectionCount: connectionCount())
+        ServerMetrics.sample(ledger: ledger, connectionCount: connectionCount(), replication: replication)
         return metricsText?() ?? "# no metrics backend\n"
     }
 

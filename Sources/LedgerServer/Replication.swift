@@ -103,6 +103,11 @@ public final class Replication: Sendable {
         if let quorumSeq { confirmed.advance(to: quorumSeq) }
     }
 
+    /// The seq each follower last reported, by certificate name (the metrics).
+    var reportedSeqs: [(name: String, seq: UInt64)] {
+        reports.withLock { $0 }.map { ($0.key, $0.value.seq) }
+    }
+
     /// The followers' last reports, for `stats`: `{name: {seq, secondsAgo}}`.
     var followersJSON: JSONValue {
         let now = ContinuousClock.now

@@ -61,6 +61,9 @@ package enum ServerMetrics {
     static let accessLogHeadSeq = Gauge(label: "creditledger_access_log_head_seq")
     static let lastAppendSeconds = Gauge(label: "creditledger_last_append_timestamp_seconds")
     static let lastCommitSeconds = Gauge(label: "creditledger_last_commit_timestamp_seconds")
+    static let leadershipEpoch = Gauge(label: "creditledger_leadership_epoch")
+    static let leadershipFenced = Gauge(label: "creditledger_leadership_fenced")
+    static let followerStopped = Gauge(label: "creditledger_follower_stopped")
 
     /// Creates every series known at start, once the backend is bootstrapped: each family without
     /// labels, an error counter per code and the build info. A counter that exists at 0 before its
@@ -101,8 +104,15 @@ package enum ServerMetrics {
 
     /// Reads the gauges of the store and the connections now (at each scrape). A store that
     /// cannot be read leaves the store's gauges as they were.
-    static func sample(ledger: Ledger, connectionCount: Int) {
+    static func sample(ledger: Ledger, connectionCount: Int, replication: Replication) {
         connections.record(connectionCount)
+        let leadership = ledger.leadership
+        leadershipEpoch.record(Int(leadership.epoch))
+        leadershipFenced.record(leadership.isFenced ? 1 : 0)
+        followerStopped.record(replication.publicFollowerStatus?["state"] == "stopped" ? 1 : 0)
+        for (name, seq) in replication.reportedSeqs {
+            Gauge(label: "creditledger_replica_seq", dimensions: [("follower", name)]).record(Int(seq))
+        }
         let (used, limit) = ledger.storeSize()
         storeBytes.record(used)
         storeSizeLimitBytes.record(limit)

@@ -55,6 +55,11 @@ import Testing
         // The leader knows the follower's durable seq (its reports).
         let stats = try #require(result(try writer.call(["op": "stats"])))
         #expect(stats["replication"]?["followers"]?["cn:follower-1"]?["seq"]?.intValue == leaderHead.seq, "\(stats["replication"] ?? .null)")
+        let metrics = try #require(result(try writer.call(["op": "metrics"]))?["text"]?.stringValue)
+        #expect(metrics.contains("creditledger_replica_seq{follower=\"cn:follower-1\"} \(leaderHead.seq)"), "\(metrics)")
+        #expect(metrics.contains("creditledger_leadership_epoch 1") && metrics.contains("creditledger_leadership_fenced 0"))
+        let followerMetrics = try #require(result(try reader.call(["op": "metrics"]))?["text"]?.stringValue)
+        #expect(followerMetrics.contains("creditledger_follower_stopped 0"), "\(followerMetrics)")
         #expect(follower.terminate() == 0 && leader.terminate() == 0)
     }
 
@@ -155,6 +160,7 @@ import Testing
         let plain = try oldClient.call(appendRequest([licenceEvent("on-old-2")]))
         #expect(errorCode(plain) == "unavailable", "every later append too: \(plain)")
         #expect(result(try oldClient.call(["op": "stats"]))?["replication"]?["fenced"] == true)
+        #expect(result(try oldClient.call(["op": "metrics"]))?["text"]?.stringValue?.contains("creditledger_leadership_fenced 1") == true)
         // Reads go on, saying which epoch served them.
         #expect(try oldClient.call(["op": "ping"])["served"]?["epoch"] == 1)
         // Restarted: still fenced (kept with the log).
@@ -227,6 +233,7 @@ import Testing
         #expect(ping["replication"]?["reason"] == nil, "\(ping)")
         let stats = try #require(result(try client.call(["op": "stats"])))
         #expect(stats["replication"]?["follower"]?["reason"]?.stringValue?.contains("seq 3") == true, "\(stats)")
+        #expect(result(try client.call(["op": "metrics"]))?["text"]?.stringValue?.contains("creditledger_follower_stopped 1") == true)
         #expect(ping["head"] == 2 && ping["headHash"] == records[1]["hash"], "the records before it are kept, nothing after")
         #expect(follower.log().contains("replication.stopped"))
         #expect(result(try client.call(["op": "verify"]))?["ok"] == true)
