@@ -32,6 +32,7 @@ import Testing
                 ("listen 443 ssl;", "listen \(lab.address(node)):\(NetworkLab.edgePort) ssl;"),
                 ("/etc/creditledger/tls/router-server.", tls + "/server."), ("/etc/creditledger/tls/clients-ca.pem", tls + "/ca.pem"),
                 ("/etc/creditledger/tls/shards-ca.pem", tls + "/ca.pem"), ("/etc/creditledger/tls/router-client.", tls + "/router."),
+                ("/var/log/nginx/creditledger-access.log", prefix + "/logs/creditledger-access.log"),
             ] {
                 guard site.contains(example) else { throw LineClient.Failure(description: "the site file no longer holds \(example)") }
                 site = site.replacingOccurrences(of: example, with: lab)
@@ -60,6 +61,7 @@ import Testing
         }
 
         func errorLog() -> String { (try? String(contentsOfFile: prefix + "/logs/error.log", encoding: .utf8)) ?? "" }
+        func accessLog() -> String { (try? String(contentsOfFile: prefix + "/logs/creditledger-access.log", encoding: .utf8)) ?? "" }
 
         func stop() {
             process.terminate()
@@ -119,6 +121,8 @@ import Testing
         #expect(person.status == 200 && result(person.answer)?["entity"] == .string(Self.beijingPerson), "\(person)")
         let access = try #require(result(try beijing.client().call(["op": "access-log", "purpose": "test"]))?["records"]?.arrayValue)
         #expect(access.contains { $0["op"] == "status" && $0["certificate"] == "cn:auditor-zhang" }, "\(access)")
+        // The router's access log names the op and the caller, never the ID number it routed on.
+        #expect(router.accessLog().contains("/v1/status") && !router.accessLog().contains(Self.beijingPerson), "\(router.accessLog())")
         // The body's entity must match the routing key.
         let differing = try Self.post(router.url + "/v1/display?entity=\(orgA)", ["entity": .string(orgB)], lab: lab, as: "writer")
         #expect(differing.status == 400 && differing.answer["error"]?["field"] == "entity", "\(differing)")
