@@ -29,7 +29,7 @@ final class AnnouncingProcess: @unchecked Sendable {
             let text = String(decoding: FileManager.default.contents(atPath: outputPath) ?? Data(), as: UTF8.self)
             if let first = text.split(separator: "\n").first { line = try JSONParser.parse(Array(first.utf8)) }
             if line == nil {
-                guard process.isRunning else { throw LineClient.Failure(description: "\(executable) exited: \(text)") }
+                guard ChildProcess.isRunning(process) else { throw LineClient.Failure(description: "\(executable) exited: \(text)") }
                 Thread.sleep(forTimeInterval: 0.05)
             }
         }
@@ -38,16 +38,12 @@ final class AnnouncingProcess: @unchecked Sendable {
     }
 
     deinit {
-        if process.isRunning {
-            process.terminate()
-            ChildProcess.wait(process)
-        }
+        ChildProcess.terminate(process)
         try? FileManager.default.removeItem(atPath: outputPath)
     }
 
     /// SIGTERM; its exit status.
     func stop() -> Int32 {
-        process.terminate()
-        return ChildProcess.wait(process)
+        ChildProcess.terminate(process)
     }
 }

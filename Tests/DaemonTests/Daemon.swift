@@ -22,7 +22,14 @@ final class Daemon: @unchecked Sendable {
     }
 
     deinit {
-        if let process, process.isRunning { process.terminate() }
+        if let process {
+            if ChildProcess.isRunning(process) {
+                ChildProcess.terminate(process)
+            } else {
+                // It ended without a test stopping it: say how, with its log (the directory goes now).
+                FileHandle.standardError.write(Data("daemon in \(directory) exited by itself, status \(ChildProcess.wait(process)); its log:\n\(log())\n".utf8))
+            }
+        }
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -63,7 +70,10 @@ final class Daemon: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if let client = try? LineClient(socketPath: socketPath), (try? client.call(["op": "ping"])) != nil { return }
-            guard process.isRunning else { throw LineClient.Failure(description: "daemon exited: \(self.log())") }
+            guard ChildProcess.isRunning(process) else {
+                self.process = nil
+                throw LineClient.Failure(description: "daemon exited with status \(ChildProcess.wait(process)): \(self.log())")
+            }
             Thread.sleep(forTimeInterval: 0.02)
         }
         throw LineClient.Failure(description: "daemon did not start: \(self.log())")
@@ -83,8 +93,7 @@ final class Daemon: @unchecked Sendable {
     @discardableResult
     func terminate() -> Int32 {
         guard let process else { return -1 }
-        process.terminate()
-        let status = ChildProcess.wait(process)
+        let status = ChildProcess.terminate(process)
         self.process = nil
         return status
     }
@@ -101,7 +110,7 @@ final class Daemon: @unchecked Sendable {
 
     func kill() {
         guard let process else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
+        ChildProcess.send(SIGKILL, to: process)
         ChildProcess.wait(process)
         self.process = nil
     }

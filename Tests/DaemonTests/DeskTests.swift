@@ -41,7 +41,7 @@ import Testing
             while Date() < deadline, line == nil {
                 let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
                 if text.hasSuffix("\n") { line = text.split(separator: "\n").first.map(String.init) }
-                guard process.isRunning else { break }
+                guard ChildProcess.isRunning(process) else { break }
                 Thread.sleep(forTimeInterval: 0.05)
             }
             let printed = try #require(line, "the desk printed no address: \((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")")
@@ -75,8 +75,7 @@ import Testing
         }
 
         func stop() -> Int32 {
-            desk.terminate()
-            let status = ChildProcess.wait(desk)
+            let status = ChildProcess.terminate(desk)
             daemon.terminate()
             return status
         }

@@ -113,10 +113,10 @@ import Testing
     @Test func sighupDoesNotStopTheDaemon() throws {
         let daemon = Daemon()
         try daemon.start()
-        let pid = try #require(daemon.process?.processIdentifier)
-        kill(pid, SIGHUP)
+        let process = try #require(daemon.process)
+        ChildProcess.send(SIGHUP, to: process)
         Thread.sleep(forTimeInterval: 0.3)
-        #expect(daemon.process?.isRunning == true)
+        #expect(ChildProcess.isRunning(process))
         #expect(result(try daemon.client().call(["op": "ping"]))?["version"] == .string(CreditLedgerVersion.current))
         #expect(daemon.terminate() == 0)
     }

@@ -64,8 +64,7 @@ import Testing
         func accessLog() -> String { (try? String(contentsOfFile: prefix + "/logs/creditledger-access.log", encoding: .utf8)) ?? "" }
 
         func stop() {
-            process.terminate()
-            ChildProcess.wait(process)
+            ChildProcess.terminate(process)
             try? FileManager.default.removeItem(atPath: prefix)
         }
     }
