@@ -13,7 +13,7 @@ import Testing
 @Suite(.serialized, .enabled(if: getuid() == 0, "creating users and switching uid needs root"))
 struct DeploymentTests {
     static let unit = Daemon.repository.appendingPathComponent("Deploy/creditledgerd.service").path
-    static let metricsDropIn = Daemon.repository.appendingPathComponent("Deploy/creditledgerd.service.d/metrics.conf").path
+    static let metricsDropIn = Daemon.repository.appendingPathComponent("Deploy/creditledgerd.service.d/10-metrics.conf").path
 
     /// The sandbox lines the unit shipped with before issue 11: libdispatch's setpriority killed
     /// the daemon at start.
@@ -58,9 +58,8 @@ struct DeploymentTests {
         let outsider = try installation.creditctl(as: try AccessControlTests.systemUser("cl-test-public"), groups: "--clear-groups", ["ping"])
         #expect(outsider.status != 0 && outsider.output.contains("Permission denied"), "\(outsider.output)")
 
-        #expect(daemon.isRunning, "\(installation.log())")
-        daemon.terminate()
-        #expect(ChildProcess.wait(daemon) == 0, "SIGTERM drains and exits 0 under the filter: \(installation.log())")
+        #expect(ChildProcess.isRunning(daemon), "\(installation.log())")
+        #expect(ChildProcess.terminate(daemon) == 0, "SIGTERM drains and exits 0 under the filter: \(installation.log())")
     }
 
     /// The negative control: the launcher really filters.
@@ -85,8 +84,30 @@ struct DeploymentTests {
         try #require(installation.waitUntilServing(daemon), "\(installation.log())")
         let http = try AccessControlTests.run("/usr/bin/curl", ["-s", "-i", "http://127.0.0.1:\(port)/metrics"])
         #expect(http.output.contains("200 OK") && http.output.contains("creditledger_head_seq 0"), "\(http.output)")
-        daemon.terminate()
-        #expect(ChildProcess.wait(daemon) == 0, "\(installation.log())")
+        #expect(ChildProcess.terminate(daemon) == 0, "\(installation.log())")
+    }
+
+    /// Both drop-ins installed (an edge, or a follower, with metrics) leave the edge reachable
+    /// from other hosts: systemd reads drop-ins in file-name order, each `IPAddressDeny=` line
+    /// adds to the list and an empty one clears it. (The unit filter cannot apply IP filters:
+    /// they are cgroup BPF; this reads the shipped files as systemd merges them.)
+    @Test func bothDropInsTogetherLeaveTheEdgeReachable() throws {
+        let directory = Daemon.repository.appendingPathComponent("Deploy/creditledgerd.service.d").path
+        let shipped = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".conf") }.sorted()
+        func ipFilter(_ files: [String]) throws -> [String: [String]] {
+            var lists: [String: [String]] = ["IPAddressAllow": [], "IPAddressDeny": []]
+            for file in files {
+                for line in try String(contentsOfFile: directory + "/" + file, encoding: .utf8).split(separator: "\n") {
+                    let parts = line.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                    guard parts.count == 2, lists[parts[0]] != nil else { continue }
+                    lists[parts[0]] = parts[1].isEmpty ? [] : lists[parts[0]]! + parts[1].split(separator: " ").map(String.init)
+                }
+            }
+            return lists
+        }
+        #expect(shipped == ["10-metrics.conf", "20-https.conf"])
+        #expect(try ipFilter(["10-metrics.conf"]) == ["IPAddressAllow": ["localhost"], "IPAddressDeny": ["any"]], "metrics alone: loopback only")
+        #expect(try ipFilter(shipped)["IPAddressDeny"] == [], "with the edge's drop-in nothing is denied")
     }
 }
 
@@ -119,7 +140,7 @@ final class Installation {
             switch members[index].0 {
             case "dataDirectory", "socketPath", "schemaDirectory", "checkpointFile": members[index].1 = .string(root + (members[index].1.stringValue ?? ""))
             case "socketGroup": members[index].1 = "cl-test-clients"
-            // The edge needs the site's certificates and the https.conf drop-in: EdgeTests try it.
+            // The edge needs the site's certificates and the 20-https.conf drop-in: EdgeTests try it.
             case "https": members[index].1 = .null
             case "access":
                 // root files as a writer too (the example's writers are a group): grants are independent.
@@ -161,10 +182,7 @@ final class Installation {
     private var started: [Process] = []
 
     deinit {
-        for process in started where process.isRunning {
-            process.terminate()
-            ChildProcess.wait(process)
-        }
+        for process in started { ChildProcess.terminate(process) }
         try? FileManager.default.removeItem(atPath: root)
     }
 
@@ -212,7 +230,7 @@ final class Installation {
     /// Whether the daemon answers a ping within 30 s (false once it has exited).
     func waitUntilServing(_ process: Process) -> Bool {
         let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline && process.isRunning {
+        while Date() < deadline && ChildProcess.isRunning(process) {
             if let client = try? LineClient(socketPath: socketPath), (try? client.call(["op": "ping"])) != nil { return true }
             Thread.sleep(forTimeInterval: 0.02)
         }
