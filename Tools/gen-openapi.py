@@ -32,6 +32,8 @@ REPOSITORY = pathlib.Path(__file__).resolve().parent.parent
 PROTOCOL = REPOSITORY / "Schemas/protocol"
 OUTPUT = REPOSITORY / "Schemas/openapi.json"
 BASE = "https://creditledger.example/schemas/protocol/"
+# What served an example answer (every answer carries `served`).
+SERVED_EXAMPLE = {"epoch": 1, "seq": 999}
 
 # Error code → HTTP status of the answer that carries it (the edge's mapping). `unavailable`
 # is 429 when the caller's own bounds are spent (connections, budget) and 503 otherwise.
@@ -263,7 +265,7 @@ def build():
         responses[name] = {
             "description": RESPONSE_TEXT[status],
             "content": {"application/json": {"schema": schema_ref,
-                                             "example": {"id": None, "ok": False, "error": ERROR_EXAMPLES[status]}}},
+                                             "example": {"id": None, "ok": False, "error": ERROR_EXAMPLES[status], "served": SERVED_EXAMPLE}}},
         }
         retry = {"description": "seconds to wait before retrying", "schema": {"type": "integer", "minimum": 0}}
         if status == "429":
@@ -282,7 +284,7 @@ def build():
             "description": f"The answer to {op}: the line protocol's success envelope.",
             "properties": {"id": {"description": "the request's id, echoed back (null when it had none)"}, "ok": {"const": True}, "result": result_ref,
                            "served": components.convert(response["oneOf"][0]["properties"]["served"], BASE + "response.json")},
-            "required": ["id", "ok", "result"],
+            "required": ["id", "ok", "result", "served"],
             "additionalProperties": False,
         }
         answer_ref = components.add(name + "Answer", answer)
@@ -291,7 +293,7 @@ def build():
         ok = {"description": f"{english}. The answer envelope with the op's result."}
         media = {"schema": answer_ref}
         if result_examples:
-            media["example"] = {"id": request_examples[0].get("id"), "ok": True, "result": result_examples[0]}
+            media["example"] = {"id": request_examples[0].get("id"), "ok": True, "result": result_examples[0], "served": SERVED_EXAMPLE}
         if op == "subscribe":
             event_line = response["oneOf"][2]
             event_ref = components.add("SubscribeEventLine", {"type": "object", **components.convert(event_line, BASE + "response.json"),
@@ -305,7 +307,7 @@ def build():
                                  "the access record of the subscription is durable.")
             media = {"schema": line_ref}
             if result_examples:
-                media["example"] = {"id": request_examples[0].get("id"), "ok": True, "result": result_examples[0]}
+                media["example"] = {"id": request_examples[0].get("id"), "ok": True, "result": result_examples[0], "served": SERVED_EXAMPLE}
         ok["content"] = {"application/x-ndjson" if op == "subscribe" else "application/json": media}
 
         allowed = sorted(grants[op] - {"(everyone)"})

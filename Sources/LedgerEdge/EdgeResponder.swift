@@ -42,27 +42,27 @@ struct EdgeResponder: Sendable {
         do {
             caller = try await identify(context.channel, forwarded: request.headers[ForwardedCertificate.headerName])
         } catch let error as LedgerError {
-            return reply(failureAnswer(id: nil, error: error))
+            return reply(operations.refusal(id: nil, error))
         } catch {
-            return reply(failureAnswer(id: nil, error: LedgerError(.forbidden, "the client certificate cannot be read: \(error)")))
+            return reply(operations.refusal(id: nil, LedgerError(.forbidden, "the client certificate cannot be read: \(error)")))
         }
         let name = context.parameters.get("op") ?? ""
         guard let operation = LedgerOperation(name: name) else {
-            return reply(failureAnswer(id: nil, error: LedgerError(.unknownOp, "unknown op '\(name.prefix(100))': see /v1/openapi.json", field: "op")))
+            return reply(operations.refusal(id: nil, LedgerError(.unknownOp, "unknown op '\(name.prefix(100))': see /v1/openapi.json", field: "op")))
         }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: configuration.maximumBodyBytes)
         } catch {
-            return reply(failureAnswer(id: nil, error: LedgerError(.lineTooLong, "the body exceeds \(configuration.maximumBodyBytes) bytes")))
+            return reply(operations.refusal(id: nil, LedgerError(.lineTooLong, "the body exceeds \(configuration.maximumBodyBytes) bytes")))
         }
         let parsed: LedgerProtocol.Request
         switch Self.parse(body: body, operation: operation, routingEntity: request.uri.queryParameters["entity"].map(String.init)) {
-        case let .failure(failure): return reply(failureAnswer(id: failure.id, error: failure.error))
+        case let .failure(failure): return reply(operations.refusal(id: failure.id, failure.error))
         case let .success(request): parsed = request
         }
         ServerMetrics.request(operation)
-        if let refusal = OpAccess.refusal(parsed, caller: caller) { return reply(failureAnswer(id: parsed.id, error: refusal)) }
+        if let refusal = OpAccess.refusal(parsed, caller: caller) { return reply(operations.refusal(id: parsed.id, refusal)) }
         let operations = self.operations
         if operations.newerEpoch(parsed, caller: caller) != nil {
             try await NIOThreadPool.singleton.runIfActive { operations.meetEpoch(parsed, caller: caller) }
@@ -172,8 +172,7 @@ struct EdgeResponder: Sendable {
 
     /// 429: the answers waiting to leave fill the daemon's budget; ask again shortly.
     func tooBusy(_ request: LedgerProtocol.Request) -> Hummingbird.Response {
-        let answer = failureAnswer(
-            id: request.id, error: LedgerError(.unavailable, "the daemon holds as many unsent answers as it may: retry after \(Self.retryAfterSeconds) s"))
+        let answer = operations.refusal(id: request.id, LedgerError(.unavailable, "the daemon holds as many unsent answers as it may: retry after \(Self.retryAfterSeconds) s"))
         var response = reply(answer)
         response.status = .tooManyRequests
         response.headers[.retryAfter] = "\(Self.retryAfterSeconds)"

@@ -49,8 +49,8 @@ public struct HTTPSEdge: Service {
     /// Methods answered 405 on `/v1/{op}` (GET on `/v1/openapi.json` serves the contract).
     static let refusedMethods: [HTTPRequest.Method] = [.get, .put, .delete, .patch, .head, .options, .trace]
 
-    static func methodNotAllowed() -> Response {
-        let answer = failureAnswer(id: nil, error: LedgerError(.unknownOp, "every op is POST /v1/{op} with a JSON body", field: "op"))
+    static func methodNotAllowed(_ operations: Operations) -> Response {
+        let answer = operations.refusal(id: nil, LedgerError(.unknownOp, "every op is POST /v1/{op} with a JSON body", field: "op"))
         return Response(
             status: .methodNotAllowed, headers: [.contentType: "application/json", .allow: "POST"],
             body: .init(byteBuffer: ByteBuffer(bytes: answer.bytes)))
@@ -65,7 +65,7 @@ public struct HTTPSEdge: Service {
         router.post("/v1/:op") { request, context in try await responder.respond(request, context: context) }
         // Every other method on an op's path: 405 naming the one allowed (never a 5xx).
         for method in Self.refusedMethods {
-            router.on("/v1/:op", method: method) { _, _ in Self.methodNotAllowed() }
+            router.on("/v1/:op", method: method) { _, _ in Self.methodNotAllowed(shared.operations) }
         }
         if let openAPIFile = configuration.openAPIFile {
             router.get("/v1/openapi.json") { _, _ in

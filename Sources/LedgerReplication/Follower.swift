@@ -42,6 +42,9 @@ public final class Follower: Service, Sendable {
     static let reportTimeout: TimeAmount = .seconds(10)
     /// How long connecting to the leader may take before it counts as a lost connection.
     static let connectTimeout: TimeAmount = .seconds(10)
+    /// How long promotion waits to tell the former leader its new epoch (a lost machine
+    /// must not hold the promotion up for long).
+    static let noticeTimeout: TimeAmount = .seconds(3)
 
     public let configuration: FollowConfiguration
     private let ledger: Ledger
@@ -116,6 +119,36 @@ public final class Follower: Service, Sendable {
         work.cancel()
         await work.value
         current.withLock { $0 = .stopped("stopped for promotion") }
+    }
+
+    /// Tells the former leader, after promotion, the epoch that replaced it: a `ping` carrying
+    /// `epoch` under this follower's certificate (a `replica`'s epoch counts there), so a
+    /// leader that still runs fences itself durably before it takes another append. Best
+    /// effort, bounded by ``noticeTimeout``: a lost leader is not reached (the runbook keeps it
+    /// from coming back as it was).
+    /// - Returns: `fenced` (whether its answer says it is fenced now) and, when it was not
+    ///   reached, `reason`.
+    public func tellFormerLeader(epoch: UInt64) async -> JSONValue {
+        let outcome: JSONValue
+        do {
+            var settings = try clientConfiguration()
+            settings.timeout.connect = Self.noticeTimeout
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
+            do {
+                let response = try await client.execute(post("ping", [("epoch", .int(Int64(epoch)))]), timeout: Self.noticeTimeout)
+                let body = try await response.body.collect(upTo: Self.maximumAnswerBytes)
+                let answer = try? JSONParser.parse(Array(body.readableBytesView))
+                let fenced = answer?["result"]?["fenced"]?.boolValue == true
+                outcome = fenced ? ["fenced": true] : ["fenced": false, "reason": .string("it answered \(response.status.code) and is not fenced")]
+            } catch {
+                outcome = ["fenced": false, "reason": .string("not reached: \(error)")]
+            }
+            try? await client.shutdown()
+        } catch {
+            outcome = ["fenced": false, "reason": .string("no client: \(error)")]
+        }
+        logger.notice("leadership.former_leader_told", metadata: ["epoch": "\(epoch)", "leader": "\(configuration.leaderURL)", "outcome": "\(outcome)"])
+        return outcome
     }
 
     func clientConfiguration() throws -> HTTPClient.Configuration {

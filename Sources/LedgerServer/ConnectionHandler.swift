@@ -131,20 +131,20 @@ final class ConnectionHandler: ChannelInboundHandler {
         // Once streaming, the connection only sends; anything the client writes is ignored.
         guard subscription == nil else { return }
         if draining {
-            enqueue(answer: failureAnswer(id: nil, error: LedgerError(.unavailable, "the daemon is shutting down")).bytes, context: context)
+            enqueue(answer: operations.refusal(id: nil, LedgerError(.unavailable, "the daemon is shutting down")).bytes, context: context)
             closeIfDrained(context: context)
             return
         }
         switch unwrapInboundIn(data) {
         case .tooLong:
-            enqueue(answer: failureAnswer(id: nil, error: LedgerError(.lineTooLong, "the line exceeds the limit and was skipped")).bytes, context: context)
+            enqueue(answer: operations.refusal(id: nil, LedgerError(.lineTooLong, "the line exceeds the limit and was skipped")).bytes, context: context)
         case .overBudget:
             // Dropped up to its end, like a line that is too long: the connection goes on.
-            enqueue(answer: failureAnswer(id: nil, error: LedgerError(.unavailable, "the daemon holds as much unread input as it may: this line was dropped; send it again later")).bytes, context: context)
+            enqueue(answer: operations.refusal(id: nil, LedgerError(.unavailable, "the daemon holds as much unread input as it may: this line was dropped; send it again later")).bytes, context: context)
         case let .line(buffer):
             switch Request.parse(line: buffer.readableBytesView) {
             case let .failure(failure):
-                enqueue(answer: failureAnswer(id: failure.id, error: failure.error).bytes, context: context)
+                enqueue(answer: operations.refusal(id: failure.id, failure.error).bytes, context: context)
             case let .success(request):
                 enqueue(request, context: context)
             }
@@ -188,7 +188,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private func enqueue(_ request: Request, context: ChannelHandlerContext) {
         ServerMetrics.request(request.operation)
         if let refusal = OpAccess.refusal(request, caller: caller) {
-            enqueue(answer: failureAnswer(id: request.id, error: refusal).bytes, context: context)
+            enqueue(answer: operations.refusal(id: request.id, refusal).bytes, context: context)
             return
         }
         operations.meetEpoch(request, caller: caller)

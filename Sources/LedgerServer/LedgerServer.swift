@@ -92,7 +92,7 @@ public final class LedgerServer: Sendable {
                         try connections.admit(channel, caller: caller)
                     } catch {
                         ServerMetrics.refusedConnections.increment()
-                        try channel.pipeline.syncOperations.addHandler(RefuseConnectionHandler(message: error.message))
+                        try channel.pipeline.syncOperations.addHandler(RefuseConnectionHandler(message: error.message, served: operations.served()))
                         return
                     }
                     channel.closeFuture.whenComplete { _ in connections.remove(channel) }

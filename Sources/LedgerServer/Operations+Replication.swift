@@ -8,8 +8,14 @@ import LedgerProtocol
 /// seq (`minSeq`), synchronous appends, the fence, followers' reports and promotion.
 extension Operations {
     /// The epoch and the durable head now.
-    func served() -> Served {
+    package func served() -> Served {
         Served(epoch: ledger.leadership.epoch, seq: replication.head.reached)
+    }
+
+    /// A failure answer refused before (or without) running an op — a bad line, an unknown op,
+    /// a missing grant, a full daemon: like every answer, it says what served it.
+    package func refusal(id: JSONValue?, _ error: LedgerError) -> Answer {
+        failureAnswer(id: id, error: error, served: served())
     }
 
     var roleName: String { replication.leaderURL == nil ? "leader" : "follower" }
@@ -152,11 +158,13 @@ extension Operations {
         }
         let leadership = ledger.leadership.promoted
         try ledger.setLeadership(leadership)
-        replication.becomeLeader()
+        let tellFormerLeader = replication.becomeLeader()
         logger.critical("leadership.promoted", metadata: ["epoch": "\(leadership.epoch)", "head": "\(verified.headSeq)", "formerLeader": "\(leaderURL)"])
+        // Leading already: a former leader that still runs is told the new epoch and fences itself.
+        let notice = await tellFormerLeader?(leadership.epoch) ?? ["fenced": false, "reason": "no follower to tell it"]
         return [
             "epoch": .int(Int64(leadership.epoch)), "head": .int(Int64(verified.headSeq)), "headHash": .string(verified.headHashHex),
-            "formerLeader": .string(leaderURL),
+            "formerLeader": .string(leaderURL), "formerLeaderNotice": notice,
         ]
     }
 

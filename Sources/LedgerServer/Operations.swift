@@ -127,7 +127,7 @@ package struct Operations: Sendable {
             case .success: completion(nil)
             case let .failure(error):
                 logger.error("access.record_failed", metadata: ["op": "\(request.op)", "caller": "\(caller)", "error": "\(error)"])
-                completion(failureAnswer(id: request.id, error: error))
+                completion(self.refusal(id: request.id, error))
             }
         }
     }
@@ -143,7 +143,7 @@ package struct Operations: Sendable {
                 id: request.id, result: ["subscribed": true, "from": .int(from), "head": .int(Int64(head))], served: Served(epoch: ledger.leadership.epoch, seq: head))
             return .started(from: UInt64(from), head: head, answer: answer)
         } catch {
-            return .refused(failureAnswer(id: request.id, error: Self.protocolError(error), served: served()))
+            return .refused(refusal(id: request.id, Self.protocolError(error)))
         }
     }
 
@@ -241,6 +241,7 @@ package struct Operations: Sendable {
         var members: [(String, JSONValue)] = [
             ("version", .string(Self.version)), ("protocol", 1), ("head", .int(Int64(head.seq))), ("headHash", .string(head.hashHex)),
             ("rulesDigest", .string(ledger.rules.digest)), ("role", .string(roleName)), ("epoch", .int(Int64(ledger.leadership.epoch))),
+            ("fenced", .bool(ledger.leadership.isFenced)),
         ]
         if let status = replication.publicFollowerStatus { members.append(("replication", status)) }
         return CanonicalJSON.encode(.object(members))

@@ -8,8 +8,13 @@ final class RefuseConnectionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     let message: String
+    /// What the refusing daemon serves (every answer says).
+    let served: Served
 
-    init(message: String) { self.message = message }
+    init(message: String, served: Served) {
+        self.message = message
+        self.served = served
+    }
 
     private var answered = false
 
@@ -26,7 +31,7 @@ final class RefuseConnectionHandler: ChannelInboundHandler {
     private func refuse(context: ChannelHandlerContext) {
         guard !answered else { return }
         answered = true
-        let answer = failureAnswer(id: nil, error: LedgerError(.unavailable, message)).bytes
+        let answer = failureAnswer(id: nil, error: LedgerError(.unavailable, message), served: served).bytes
         var buffer = context.channel.allocator.buffer(capacity: answer.count)
         buffer.writeBytes(answer)
         context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }

@@ -34,13 +34,17 @@ public final class Replication: Sendable {
         public var adminStatus: @Sendable () -> JSONValue
         /// Stops following for good and returns once nothing more will be stored.
         public var stop: @Sendable () async -> Void
+        /// After promotion: tells the former leader the new epoch; what came of it.
+        public var tellFormerLeader: @Sendable (UInt64) async -> JSONValue
 
         public init(
-            publicStatus: @escaping @Sendable () -> JSONValue, adminStatus: @escaping @Sendable () -> JSONValue, stop: @escaping @Sendable () async -> Void
+            publicStatus: @escaping @Sendable () -> JSONValue, adminStatus: @escaping @Sendable () -> JSONValue, stop: @escaping @Sendable () async -> Void,
+            tellFormerLeader: @escaping @Sendable (UInt64) async -> JSONValue
         ) {
             self.publicStatus = publicStatus
             self.adminStatus = adminStatus
             self.stop = stop
+            self.tellFormerLeader = tellFormerLeader
         }
     }
 
@@ -85,10 +89,14 @@ public final class Replication: Sendable {
         await hooks.stop()
     }
 
-    /// Takes appends from now on (after promotion stored its epoch).
-    func becomeLeader() {
+    /// Takes appends from now on (after promotion stored its epoch); the former leader's
+    /// notice, given the new epoch.
+    func becomeLeader() -> (@Sendable (UInt64) async -> JSONValue)? {
         currentRole.withLock { $0 = .leader }
-        follower.withLock { $0 = nil }
+        return follower.withLock { hooks in
+            defer { hooks = nil }
+            return hooks?.tellFormerLeader
+        }
     }
 
     /// A follower (named by its certificate) reports the seq it holds durably: the seq

@@ -136,7 +136,7 @@ package struct Answer: Sendable {
 }
 
 /// An error answer, counted by code.
-package func failureAnswer(id: JSONValue?, error: LedgerError, served: Served? = nil) -> Answer {
+package func failureAnswer(id: JSONValue?, error: LedgerError, served: Served) -> Answer {
     ServerMetrics.error(error.code)
     return Answer(bytes: Response.failure(id: id, error: error, served: served), error: error.code)
 }

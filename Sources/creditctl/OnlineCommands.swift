@@ -81,7 +81,12 @@ struct Promote: ParsableCommand {
         let result = try connection.call(try connection.connect(), ["op": "promote"])
         if connection.json { return Output.json(result) }
         Output.line(
-            "promoted: leader at epoch \(CanonicalJSON.string(result["epoch"] ?? .null)), log verified to seq \(CanonicalJSON.string(result["head"] ?? .null)) (\(result["headHash"]?.stringValue ?? "")); former leader \(result["formerLeader"]?.stringValue ?? "")")
+            "promoted: leader at epoch \(CanonicalJSON.string(result["epoch"] ?? .null)), log verified to seq \(CanonicalJSON.string(result["head"] ?? .null)) (\(result["headHash"]?.stringValue ?? ""))")
+        let notice = result["formerLeaderNotice"]
+        let fenced = notice?["fenced"]?.boolValue == true
+        Output.line(
+            "former leader \(result["formerLeader"]?.stringValue ?? ""): "
+                + (fenced ? "fenced (it refuses appends)" : "not fenced (\(notice?["reason"]?.stringValue ?? "no answer")): keep it from taking appends (Deploy/running.md, Promotion)"))
         Output.line("next: remove \"follow\" from this daemon's config (a restart would follow again), point writers here")
     }
 }

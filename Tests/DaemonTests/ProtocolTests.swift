@@ -67,14 +67,18 @@ import Testing
         try daemon.start()
         let client = try daemon.client()
         try client.send(Array("this is not json\n".utf8))
-        #expect(errorCode(try client.readValue()) == "bad_json")
+        let notJSON = try client.readValue()
+        #expect(errorCode(notJSON) == "bad_json")
+        // Every answer says what served it, refusals before any op included (issue 15).
+        #expect(notJSON["served"] == ["epoch": 1, "seq": 0], "\(notJSON)")
         try client.send(Array("[1,2]\n".utf8))
         #expect(errorCode(try client.readValue()) == "bad_json")
         try client.send(Array("{\"op\":\"ping\",\"id\":{\"k\":[1]}}\r\n".utf8))
         let echoed = try client.readValue()
         #expect(echoed["id"] == ["k": [1]] && echoed["ok"] == true)
         #expect(errorCode(try client.call(["id": 1])) == "missing_field")
-        #expect(errorCode(try client.call(["op": "fly"])) == "unknown_op")
+        let unknown = try client.call(["op": "fly"])
+        #expect(errorCode(unknown) == "unknown_op" && unknown["served"] == ["epoch": 1, "seq": 0], "\(unknown)")
 
         var invalid = licenceEvent("x-1").objectValue!
         invalid.removeAll { $0.0 == "entity" }
@@ -90,7 +94,8 @@ import Testing
         var huge = Array(#"{"op":"ping","pad":""#.utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 2 << 20)
         huge += Array("\"}\n".utf8)
         try client.send(huge)
-        #expect(errorCode(try client.readValue()) == "line_too_long")
+        let tooLong = try client.readValue()
+        #expect(errorCode(tooLong) == "line_too_long" && tooLong["served"] == ["epoch": 1, "seq": 0], "\(tooLong)")
         #expect(result(try client.call(["op": "ping", "id": "after"])) != nil)
 
         // Invalid UTF-8 and NUL bytes.
@@ -159,7 +164,8 @@ import Testing
         let second = try daemon.client()
         #expect(result(try second.call(["op": "ping"])) != nil)
         let third = try daemon.client()
-        #expect(errorCode(try third.readValue()) == "unavailable")
+        let refused = try third.readValue()
+        #expect(errorCode(refused) == "unavailable" && refused["served"]?["epoch"] == 1, "\(refused)")
         #expect(try third.readLine() == nil)
         #expect(result(try first.call(["op": "ping"])) != nil)
         #expect(daemon.terminate() == 0)

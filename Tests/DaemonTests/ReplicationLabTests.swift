@@ -119,6 +119,8 @@ import Testing
 
         let (promoted, seconds) = try Self.promote(follower.socketPath)
         #expect(promoted["epoch"] == 2 && promoted["formerLeader"] == .string(lab.url(0)), "\(promoted)")
+        // The lost leader could not be told the new epoch, and the answer says so.
+        #expect(promoted["formerLeaderNotice"]?["fenced"] == false && promoted["formerLeaderNotice"]?["reason"]?.stringValue?.contains("not reached") == true, "\(promoted)")
         print("promotion took \(String(format: "%.3f", seconds)) s (creditctl promote, head \(CanonicalJSON.string(promoted["head"] ?? .null)))")
         #expect(try Replicas.missing(acknowledged, at: follower.socketPath).isEmpty, "every acknowledged event is on the promoted follower")
         // The new leader takes appends (its answers say epoch 2); it has no follower, and its
@@ -149,16 +151,17 @@ import Testing
         let standby = lab.daemon(1)
         try standby.start(config: lab.config(1, following: 0))
         try Replicas.waitForHead(standby.socketPath, 20)
-        // Planned switchover: the standby is promoted while the old leader still runs.
-        _ = try Self.promote(standby.socketPath)
+        // Planned switchover: the standby is promoted while the old leader still runs; promotion
+        // tells the old leader epoch 2 over the network, and it fences itself, durably.
+        let (promoted, _) = try Self.promote(standby.socketPath)
+        #expect(promoted["formerLeaderNotice"] == ["fenced": true], "\(promoted)")
         let newClient = try standby.client()
         #expect(result(try newClient.call(appendRequest([licenceEvent("on-new")]))) != nil)
 
-        // A writer that has seen epoch 2 meets the old leader: it fences itself, durably.
-        let stale = try oldClient.call(["op": "append", "events": [licenceEvent("on-old")], "epoch": 2])
-        #expect(errorCode(stale) == "unavailable" && stale["error"]?["message"]?.stringValue?.contains("epoch 2") == true, "\(stale)")
-        let plain = try oldClient.call(appendRequest([licenceEvent("on-old-2")]))
-        #expect(errorCode(plain) == "unavailable", "every later append too: \(plain)")
+        // The old leader refuses appends from writers that never saw epoch 2.
+        let plain = try oldClient.call(appendRequest([licenceEvent("on-old")]))
+        #expect(errorCode(plain) == "unavailable" && plain["error"]?["message"]?.stringValue?.contains("epoch 2") == true, "\(plain)")
+        #expect(result(try oldClient.call(["op": "ping"]))?["fenced"] == true)
         #expect(result(try oldClient.call(["op": "stats"]))?["replication"]?["fenced"] == true)
         #expect(result(try oldClient.call(["op": "metrics"]))?["text"]?.stringValue?.contains("creditledger_leadership_fenced 1") == true)
         // Reads go on, saying which epoch served them.

@@ -93,4 +93,19 @@ final class TryReplica: @unchecked Sendable {
         #expect(streams.count == 1 && streams.first?["certificate"] == "cn:follower-1" && streams.first?["role"] == "replica", "\(streams)")
         #expect(pair.stop() == 0)
     }
+
+    /// A leader that meets a higher epoch in a writer's or an admin's request was replaced: it
+    /// fences itself before answering, refuses every later append, and `ping` says so.
+    @Test func aLeaderMeetingAHigherEpochFromAWriterRefusesAppends() throws {
+        let daemon = Daemon()
+        try daemon.start()
+        let client = try daemon.client()
+        #expect(result(try client.call(appendRequest([licenceEvent("before")]))) != nil)
+        let stale = try client.call(["op": "append", "events": [licenceEvent("after")], "epoch": 2])
+        #expect(errorCode(stale) == "unavailable" && stale["error"]?["message"]?.stringValue?.contains("epoch 2") == true, "\(stale)")
+        #expect(errorCode(try client.call(appendRequest([licenceEvent("later")]))) == "unavailable", "every later append too")
+        let ping = try #require(result(try client.call(["op": "ping"])))
+        #expect(ping["fenced"] == true && ping["epoch"] == 1 && ping["head"] == 1, "\(ping)")
+        #expect(daemon.terminate() == 0)
+    }
 }
