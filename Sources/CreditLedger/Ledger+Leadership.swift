@@ -39,15 +39,14 @@ public struct Leadership: Sendable, Equatable {
 
     /// The stored form: epoch, met (8 bytes each, big-endian), following (1 byte).
     var bytes: [UInt8] {
-        (0..<8).map { UInt8(truncatingIfNeeded: epoch >> (56 - 8 * UInt64($0))) }
-            + (0..<8).map { UInt8(truncatingIfNeeded: met >> (56 - 8 * UInt64($0))) } + [following ? 1 : 0]
+        BigEndian.bytes(epoch) + BigEndian.bytes(met) + [following ? 1 : 0]
     }
 
     /// The record stored as `bytes`, or `nil` when it is not one.
     init?(bytes: [UInt8]) {
         guard bytes.count == 17, bytes[16] <= 1 else { return nil }
-        let epoch = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        let met = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let epoch = BigEndian.uint64(bytes[0..<8])
+        let met = BigEndian.uint64(bytes[8..<16])
         guard epoch >= 1 else { return nil }
         self.init(epoch: epoch, met: met, following: bytes[16] == 1)
     }

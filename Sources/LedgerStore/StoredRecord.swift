@@ -127,12 +127,13 @@ public struct IdEntry: Sendable, Equatable {
     public let tag: [UInt8]
 }
 
-enum BigEndian {
-    static func bytes(_ value: UInt64) -> [UInt8] {
+/// Unsigned integers as 8 big-endian bytes: how keys and stored counters sort and read.
+package enum BigEndian {
+    package static func bytes(_ value: UInt64) -> [UInt8] {
         (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * UInt64($0))) }
     }
 
-    static func uint64(_ bytes: some Collection<UInt8>) -> UInt64 {
+    package static func uint64(_ bytes: some Collection<UInt8>) -> UInt64 {
         precondition(bytes.count == 8)
         return bytes.reduce(0) { $0 << 8 | UInt64($1) }
     }
