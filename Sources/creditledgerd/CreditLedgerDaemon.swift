@@ -181,7 +181,8 @@ struct CreditLedgerDaemon: AsyncParsableCommand {
         // A follower copies its leader's log; it takes no appends of its own.
         let follower = settings.follow.map { Follower(configuration: $0, ledger: ledger, logger: logger) }
         if let follower {
-            serverConfiguration.replication.attach(.init(publicStatus: { follower.publicStatusJSON }, adminStatus: { follower.adminStatusJSON }, stop: { await follower.stop() },
+            serverConfiguration.replication.attach(.init(
+                publicStatus: { follower.publicStatusJSON }, adminStatus: { follower.adminStatusJSON }, stop: { await follower.stop() },
                 tellFormerLeader: { await follower.tellFormerLeader(epoch: $0) }))
         }
         let server = LedgerServer(configuration: serverConfiguration, ledger: ledger, logger: logger) {
