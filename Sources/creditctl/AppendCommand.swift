@@ -40,7 +40,7 @@ struct Append: ParsableCommand {
     func run() throws {
         let reader = try LineReader(path: file)
         let client = try connection.connect()
-        let pipeline = AppendPipeline(client: client, reader: reader, batchSize: batchSize, inFlight: inFlight)
+        let pipeline = AppendPipeline(client: client, reader: reader, batchSize: batchSize, inFlight: inFlight, epoch: connection.epoch)
         let outcome = try pipeline.run()
         var summary: [(String, JSONValue)] = [("appended", .int(Int64(outcome.appended))), ("duplicates", .int(Int64(outcome.duplicates)))]
         if !outcome.refused.isEmpty {
@@ -89,6 +89,8 @@ final class AppendPipeline: @unchecked Sendable {
     private let reader: LineReader
     private let batchSize: Int
     private let inFlight: Int
+    /// The leadership epoch sent with each batch (`--epoch`), if any.
+    private let epoch: Int64?
     private let lock = NSLock()
     /// Free places for batches in flight.
     private let places: DispatchSemaphore
@@ -101,11 +103,12 @@ final class AppendPipeline: @unchecked Sendable {
     private var inputProblem: String?
     private var sendFailure: Error?
 
-    init(client: LineClient, reader: LineReader, batchSize: Int, inFlight: Int) {
+    init(client: LineClient, reader: LineReader, batchSize: Int, inFlight: Int, epoch: Int64?) {
         self.client = client
         self.reader = reader
         self.batchSize = batchSize
         self.inFlight = inFlight
+        self.epoch = epoch
         // Made at 0 and raised: libdispatch refuses to free a semaphore left below its initial
         // value, as this one is when sending stops early.
         places = DispatchSemaphore(value: 0)
@@ -177,7 +180,9 @@ final class AppendPipeline: @unchecked Sendable {
             guard !lines.isEmpty else { return true }
             places.wait()
             if lock.withLock({ stopSending }) { return false }
-            request.append(contentsOf: #"],"id":\#(nextId),"op":"append"}"#.utf8)
+            request.append(contentsOf: #"],"id":\#(nextId),"op":"append""#.utf8)
+            if let epoch { request.append(contentsOf: #","epoch":\#(epoch)"#.utf8) }
+            request.append(UInt8(ascii: "}"))
             request.append(UInt8(ascii: "\n"))
             lock.withLock { waiting.append(SentBatch(id: nextId, lines: lines)) }
             do {

@@ -14,10 +14,20 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "Why you read non-public data (查询用途): required of auditors, recorded in the access log (default $CREDITLEDGER_PURPOSE).")
     var purpose: String? = ProcessInfo.processInfo.environment["CREDITLEDGER_PURPOSE"]
 
-    /// `request` with the purpose added, when one is given.
-    func withPurpose(_ request: JSONValue) -> JSONValue {
-        guard let purpose, case var .object(members) = request, !members.contains(where: { $0.0 == "purpose" }) else { return request }
-        members.append(("purpose", .string(purpose)))
+    @Option(
+        name: .long,
+        help: "The highest leadership epoch you have seen (answers' served.epoch; default $CREDITLEDGER_EPOCH): sent with each request, so a leader that was replaced refuses appends.")
+    var epoch: Int64? = ProcessInfo.processInfo.environment["CREDITLEDGER_EPOCH"].flatMap { Int64($0) }
+
+    func validate() throws {
+        if let epoch, epoch < 1 { throw ValidationError("--epoch must be 1 or more (an answer's served.epoch)") }
+    }
+
+    /// `request` with the purpose and the epoch added, when given (a member the request has already stays).
+    func completed(_ request: JSONValue) -> JSONValue {
+        guard case var .object(members) = request else { return request }
+        if let purpose, !members.contains(where: { $0.0 == "purpose" }) { members.append(("purpose", .string(purpose))) }
+        if let epoch, !members.contains(where: { $0.0 == "epoch" }) { members.append(("epoch", .int(epoch))) }
         return .object(members)
     }
 
@@ -35,7 +45,7 @@ struct ConnectionOptions: ParsableArguments {
     /// Sends one request and returns the whole answer line, parsed.
     /// - Throws: ``CtlError`` when the connection breaks or the line is not JSON.
     func answer(_ client: LineClient, _ request: JSONValue) throws -> JSONValue {
-        try Self.reading { try client.call(withPurpose(request)) }
+        try Self.reading { try client.call(completed(request)) }
     }
 
     /// Requests most in flight on one connection: well under the daemon's pipelining bound
@@ -50,7 +60,7 @@ struct ConnectionOptions: ParsableArguments {
         var sent = 0
         while answers.count < requests.count {
             while sent < requests.count && sent - answers.count < Self.pipelineWindow {
-                try Self.reading { try client.send(withPurpose(requests[sent])) }
+                try Self.reading { try client.send(completed(requests[sent])) }
                 sent += 1
             }
             answers.append(try Self.reading { try client.readValue() })

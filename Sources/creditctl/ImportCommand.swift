@@ -74,7 +74,7 @@ struct Import: ParsableCommand {
 
         func send(_ rows: [Row]) throws {
             guard let client, !rows.isEmpty, stopped == nil else { return }
-            try client.send(["op": "append", "id": .int(nextId), "events": .array(rows.map(\.event))])
+            try client.send(connection.completed(["op": "append", "id": .int(nextId), "events": .array(rows.map(\.event))]))
             sent.append((nextId, rows))
             nextId += 1
         }

@@ -95,17 +95,23 @@ final class TryReplica: @unchecked Sendable {
     }
 
     /// A leader that meets a higher epoch in a writer's or an admin's request was replaced: it
-    /// fences itself before answering, refuses every later append, and `ping` says so.
+    /// fences itself before answering, refuses every later append, and `ping` says so. A writer
+    /// using creditctl gives the epoch it has seen with `--epoch` (or $CREDITLEDGER_EPOCH).
     @Test func aLeaderMeetingAHigherEpochFromAWriterRefusesAppends() throws {
         let daemon = Daemon()
         try daemon.start()
         let client = try daemon.client()
         #expect(result(try client.call(appendRequest([licenceEvent("before")]))) != nil)
-        let stale = try client.call(["op": "append", "events": [licenceEvent("after")], "epoch": 2])
-        #expect(errorCode(stale) == "unavailable" && stale["error"]?["message"]?.stringValue?.contains("epoch 2") == true, "\(stale)")
+        let file = daemon.directory + "/events.jsonl"
+        FileManager.default.createFile(atPath: file, contents: Data((CanonicalJSON.string(licenceEvent("after")) + "\n").utf8))
+        let current = try AuditorCommandTests.ctl(["append", file, "--socket", daemon.socketPath, "--epoch", "1"])
+        #expect(current.status == 0 && current.stdout.contains("appended 1"), "the epoch served: \(current.stderr)")
+        let stale = try AuditorCommandTests.ctl(["append", file, "--socket", daemon.socketPath, "--epoch", "2"])
+        #expect(stale.status == 1 && stale.stderr.contains("epoch 2"), "\(stale.stderr)")
         #expect(errorCode(try client.call(appendRequest([licenceEvent("later")]))) == "unavailable", "every later append too")
         let ping = try #require(result(try client.call(["op": "ping"])))
-        #expect(ping["fenced"] == true && ping["epoch"] == 1 && ping["head"] == 1, "\(ping)")
+        #expect(ping["fenced"] == true && ping["epoch"] == 1 && ping["head"] == 2, "\(ping)")
+        #expect(try AuditorCommandTests.ctl(["ping", "--socket", daemon.socketPath, "--epoch", "0"]).status == 64, "no epoch 0")
         #expect(daemon.terminate() == 0)
     }
 }
