@@ -20,6 +20,9 @@ struct ConnectionOptions: ParsableArguments {
     var epoch: Int64? = ProcessInfo.processInfo.environment["CREDITLEDGER_EPOCH"].flatMap { Int64($0) }
 
     func validate() throws {
+        if epoch == nil, let text = ProcessInfo.processInfo.environment["CREDITLEDGER_EPOCH"], !text.isEmpty {
+            throw ValidationError("CREDITLEDGER_EPOCH must be a number (an answer's served.epoch), not '\(text.prefix(40))'")
+        }
         if let epoch, epoch < 1 { throw ValidationError("--epoch must be 1 or more (an answer's served.epoch)") }
     }
 
